@@ -1,7 +1,10 @@
 //! kfeed core: Koscom Open API push frames parsed into preallocated rings, per-symbol books and OHLCV bars.
 //!
 //! The core is sans-IO: bytes in, state and counters out. It never touches a socket. The Python bindings live
-//! only in [`py`], compiled when the `python` feature is on (maturin turns it on).
+//! only in `py`, compiled when the `python` feature is on (maturin turns it on).
+
+pub mod error;
+pub mod wire;
 
 #[cfg(feature = "python")]
 mod py;

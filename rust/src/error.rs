@@ -45,11 +45,15 @@ pub enum Reject {
     /// A time field is not a valid `HHMMSSmm`.
     #[error("invalid time")]
     BadTime = 12,
+    /// A trade whose cumulative volume does not advance past what was already applied: a duplicate or
+    /// replayed frame. Applying it would count its volume twice.
+    #[error("duplicate or replayed trade")]
+    Duplicate = 13,
 }
 
 impl Reject {
     /// Every reason, in counter order.
-    pub const ALL: [Reject; 13] = [
+    pub const ALL: [Reject; 14] = [
         Reject::Malformed,
         Reject::TooDeep,
         Reject::TooLarge,
@@ -63,6 +67,7 @@ impl Reject {
         Reject::UnknownSymbol,
         Reject::SymbolCapacity,
         Reject::BadTime,
+        Reject::Duplicate,
     ];
 
     /// A stable `snake_case` name, used as the key in `feed.stats()["rejects"]`.
@@ -81,6 +86,7 @@ impl Reject {
             Reject::UnknownSymbol => "unknown_symbol",
             Reject::SymbolCapacity => "symbol_capacity",
             Reject::BadTime => "bad_time",
+            Reject::Duplicate => "duplicate",
         }
     }
 }

@@ -1,5 +1,33 @@
 """kfeed: a Koscom Open API market-data feed handler with zero-copy numpy rings, books and bars."""
 
-from kfeed._kfeed import __version__
+from kfeed._kfeed import (
+    BAR_BACKFILLED,
+    BAR_DTYPE,
+    BAR_GAP,
+    BOOK_DTYPE,
+    QUOTE_DTYPE,
+    TRADE_DTYPE,
+    TRADE_GAP,
+    TRADE_INDEX,
+    TRADE_NO_QTY,
+    Bars,
+    Feed,
+    RingReader,
+    __version__,
+)
 
-__all__ = ["__version__"]
+__all__ = [
+    "BAR_BACKFILLED",
+    "BAR_DTYPE",
+    "BAR_GAP",
+    "BOOK_DTYPE",
+    "QUOTE_DTYPE",
+    "TRADE_DTYPE",
+    "TRADE_GAP",
+    "TRADE_INDEX",
+    "TRADE_NO_QTY",
+    "Bars",
+    "Feed",
+    "RingReader",
+    "__version__",
+]

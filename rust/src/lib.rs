@@ -3,7 +3,16 @@
 //! The core is sans-IO: bytes in, state and counters out. It never touches a socket. The Python bindings live
 //! only in `py`, compiled when the `python` feature is on (maturin turns it on).
 
+pub mod bars;
+pub mod book;
+pub mod clock;
 pub mod error;
+pub mod events;
+pub mod feed;
+pub mod ring;
+pub mod rows;
+pub mod stats;
+pub mod symbols;
 pub mod wire;
 
 #[cfg(feature = "python")]

@@ -17,16 +17,71 @@ pub struct Code {
 }
 
 impl Code {
+    /// The empty code (the default; not a valid instrument code).
+    pub const EMPTY: Code = Code {
+        len: 0,
+        bytes: [0; MAX_CODE_LEN],
+    };
+
     /// Builds a code from its bytes; `None` when empty, too long, or not `[0-9A-Za-z]`.
     pub fn new(raw: &[u8]) -> Option<Self> {
         if raw.is_empty() || raw.len() > MAX_CODE_LEN || !raw.iter().all(u8::is_ascii_alphanumeric)
         {
             return None;
         }
+        // A fixed-length loop rather than a variable-length copy: codes are built once per frame and a
+        // `memcpy` call costs more than the copy.
         let mut bytes = [0u8; MAX_CODE_LEN];
-        bytes[..raw.len()].copy_from_slice(raw);
+        for (i, b) in bytes.iter_mut().enumerate() {
+            if let Some(&c) = raw.get(i) {
+                *b = c;
+            }
+        }
         Some(Self {
             len: raw.len() as u8,
+            bytes,
+        })
+    }
+
+    /// Builds a code of `len` bytes (1..=12) from its bytes as two little-endian words, zero past `len`,
+    /// when they are all `[0-9A-Za-z]`: the same code as [`Code::new`] of those bytes, without a byte loop.
+    #[inline(always)]
+    pub(crate) fn from_words(len: usize, low: u64, high: u32) -> Option<Self> {
+        /// Bit 7 of each byte of `w` that is an ASCII letter or digit; `w`'s bytes must be below 0x80.
+        const fn alnum(w: u64) -> u64 {
+            const HIGHS: u64 = 0x8080_8080_8080_8080;
+            const fn at_least(w: u64, lo: u8) -> u64 {
+                w.wrapping_add(0x0101_0101_0101_0101 * (0x80 - lo as u64))
+            }
+            const fn above(w: u64, hi: u8) -> u64 {
+                w.wrapping_add(0x0101_0101_0101_0101 * (0x7f - hi as u64))
+            }
+            let lower = w | 0x2020_2020_2020_2020;
+            let digit = at_least(w, b'0') & !above(w, b'9');
+            let letter = at_least(lower, b'a') & !above(lower, b'z');
+            (digit | letter) & HIGHS
+        }
+        if len == 0 || len > MAX_CODE_LEN {
+            return None;
+        }
+        // Bytes past `len` are filled with '0' so that only the code's own bytes can fail the check.
+        let fill = |w: u64, n: usize| {
+            if n >= 8 {
+                w
+            } else {
+                w | (0x3030_3030_3030_3030 & !((1u64 << (8 * n)) - 1))
+            }
+        };
+        let high_len = len.saturating_sub(8);
+        let (a, b) = (fill(low, len), fill(u64::from(high), high_len));
+        if (a | b) & 0x8080_8080_8080_8080 != 0 || alnum(a) & alnum(b) != 0x8080_8080_8080_8080 {
+            return None;
+        }
+        let mut bytes = [0u8; MAX_CODE_LEN];
+        bytes[..8].copy_from_slice(&low.to_le_bytes());
+        bytes[8..].copy_from_slice(&high.to_le_bytes());
+        Some(Self {
+            len: len as u8,
             bytes,
         })
     }
@@ -214,5 +269,38 @@ mod tests {
         assert!(Code::new(b"").is_none());
         assert!(Code::new(b"0059300059300").is_none());
         assert!(Code::new(b"0059*0").is_none());
+    }
+
+    #[test]
+    fn codes_from_words_match_codes_from_bytes() {
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w[..b.len()].copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        let mut cases: Vec<Vec<u8>> =
+            vec![b"005930".to_vec(), b"101N6000".to_vec(), b"K1".to_vec()];
+        cases.push(b"ABCDEFGHIJKL".to_vec());
+        cases.push(b"abcdefghijklm".to_vec());
+        for byte in 0..=255u8 {
+            for at in [0, 5, 7, 8, 11] {
+                let mut code = b"Zz09Zz09Zz09".to_vec();
+                code[at] = byte;
+                cases.push(code.clone());
+                cases.push(code[..=at].to_vec());
+            }
+        }
+        for raw in cases {
+            let len = raw.len();
+            let low = word(&raw[..len.min(8)]);
+            let high = word(&raw[len.min(8)..len.min(12)]) as u32;
+            let want = Code::new(&raw);
+            let got = if len > 12 {
+                None
+            } else {
+                Code::from_words(len, low, high)
+            };
+            assert_eq!(got, want, "{raw:?}");
+        }
     }
 }

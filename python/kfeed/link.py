@@ -1,0 +1,221 @@
+"""One WebSocket connection to a Koscom stream: handshake, JSON-RPC requests, heartbeats and the receive path.
+
+The receive path hands each frame's payload straight to ``Feed.ingest`` as a memoryview: no decode to ``str`` and no
+Python object per frame beyond picows' own. Frames that apply no rows (replies, server heartbeat requests, rejects)
+are followed by a drain of the feed's event queue on this link, so every reply is matched to the link it arrived on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import picows
+from picows import WSFrame, WSMsgType, WSTransport
+
+from kfeed._kfeed import Feed
+from kfeed.errors import AuthError, SessionError, SubscriptionError
+
+__all__ = ["Link", "LinkClosed"]
+
+log = logging.getLogger("kfeed.link")
+
+_request_ids = itertools.count(1)
+"""Request ids are unique across every link of the process, so a reply can never be matched to the wrong request."""
+
+_AUTH_ERROR_CODE = 13001
+
+
+class LinkClosed(SessionError):
+    """The connection closed, or stopped answering, while a request was outstanding."""
+
+
+class _Listener(picows.WSListener):
+    """picows callbacks: the hot path is ``on_ws_frame``."""
+
+    def __init__(self, link: Link) -> None:
+        self._link = link
+        self._ingest = link.feed.ingest
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        link = self._link
+        msg_type = frame.msg_type
+        if msg_type == WSMsgType.TEXT and frame.fin:
+            link.frames += 1
+            if self._ingest(frame.get_payload_as_memoryview()) == 0:
+                link.drain_events()
+        elif msg_type == WSMsgType.CLOSE:
+            link.close_code = frame.get_close_code()
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+        elif msg_type in (WSMsgType.TEXT, WSMsgType.CONTINUATION, WSMsgType.BINARY):
+            link.frames += 1
+            link.on_unexpected_frame(msg_type)
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        self._link.on_disconnected()
+
+
+class Link:
+    """A connected, initialised WebSocket to one stream path (``/ws``, ``/ws_ksp`` or ``/ws_kdq``).
+
+    Create with :meth:`open`; it sends ``init`` and raises :class:`~kfeed.errors.AuthError` if the key is refused.
+    """
+
+    def __init__(self, feed: Feed, url: str, *, request_timeout: float, on_event: Callable[[tuple[Any, ...]], None]):
+        self.feed = feed
+        self.url = url
+        self.frames = 0
+        """Frames received on this link (data and replies)."""
+        self.replies = 0
+        """Frames that were JSON-RPC replies or server requests rather than market data."""
+        self.close_code: int | None = None
+        self.unexpected_frames = 0
+        """Binary or fragmented frames, which the Koscom protocol never sends; counted and dropped."""
+        self._request_timeout = request_timeout
+        self._on_event = on_event
+        self._transport: WSTransport | None = None
+        self._pending: dict[int, asyncio.Future[Any]] = {}
+        self._closed = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed.is_set() else "open"
+        return f"Link({self.url!r}, {state}, frames={self.frames})"
+
+    @classmethod
+    async def open(
+        cls,
+        feed: Feed,
+        url: str,
+        *,
+        key: str,
+        member: str,
+        request_timeout: float = 5.0,
+        ssl_context: ssl.SSLContext | None = None,
+        on_event: Callable[[tuple[Any, ...]], None] = lambda event: None,
+    ) -> Link:
+        """Connects to ``url``, sends ``init`` with the key, and returns the ready link."""
+        link = cls(feed, url, request_timeout=request_timeout, on_event=on_event)
+        try:
+            transport, _ = await picows.ws_connect(
+                lambda: _Listener(link),
+                url,
+                ssl_context=ssl_context,
+                websocket_handshake_timeout=request_timeout,
+                enable_auto_pong=True,
+            )
+        except (TimeoutError, OSError, picows.WSError) as exc:
+            raise SessionError(f"cannot connect to {url}: {exc.__class__.__name__}: {exc}") from None
+        link._transport = transport
+        try:
+            await link.request("init", {"key": key, "membername": member})
+        except BaseException:
+            link.close()
+            raise
+        return link
+
+    @property
+    def data_frames(self) -> int:
+        """Frames received that were not replies: market data (and rejected frames)."""
+        return self.frames - self.replies
+
+    @property
+    def is_open(self) -> bool:
+        """True until the connection is closed."""
+        return not self._closed.is_set()
+
+    async def wait_closed(self) -> None:
+        """Returns once the connection is closed."""
+        await self._closed.wait()
+
+    async def request(self, method: str, params: dict[str, Any] | None = None) -> Any:
+        """Sends one JSON-RPC request and returns its ``result``.
+
+        Raises :class:`AuthError` for error 13001, :class:`SubscriptionError` for any other error reply,
+        :class:`LinkClosed` if the connection closes or the reply does not come within the request timeout.
+        """
+        if self._transport is None or self._closed.is_set():
+            raise LinkClosed(f"{self.url} is closed")
+        request_id = next(_request_ids)
+        message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        future: asyncio.Future[Any] = self._loop.create_future()
+        self._pending[request_id] = future
+        try:
+            self._transport.send(WSMsgType.TEXT, orjson.dumps(message))
+            return await asyncio.wait_for(future, self._request_timeout)
+        except TimeoutError:
+            raise LinkClosed(f"{method} got no reply from {self.url} within {self._request_timeout} s") from None
+        finally:
+            self._pending.pop(request_id, None)
+
+    def drain_events(self) -> None:
+        """Takes every queued feed event; replies resolve this link's requests, the rest go to the session."""
+        for event in self.feed.drain_events():
+            kind = event[0]
+            if kind in ("result", "error", "heartbeat"):
+                self.replies += 1
+            if kind == "result":
+                self._resolve(event[1], orjson.loads(event[2]) if event[2] else None, None)
+            elif kind == "error":
+                self._on_error_reply(event[1], event[2], event[3])
+            elif kind == "heartbeat":
+                self._answer_heartbeat(event[1])
+            else:
+                self._on_event(event)
+
+    def _on_error_reply(self, request_id: int | None, code: int, message: str) -> None:
+        if code == _AUTH_ERROR_CODE:
+            error: Exception = AuthError(f"the server refused the API key (error {code}: {message})", code=code)
+        else:
+            error = SubscriptionError(f"error {code}: {message}", code=code)
+        if request_id is None or request_id not in self._pending:
+            log.warning("%s: error reply without a pending request: %s", self.url, error)
+            self._on_event(("error", request_id, code, message))
+            if code == _AUTH_ERROR_CODE:
+                for future in self._pending.values():
+                    if not future.done():
+                        future.set_exception(error)
+            return
+        self._resolve(request_id, None, error)
+
+    def _resolve(self, request_id: int | None, result: Any, error: Exception | None) -> None:
+        future = self._pending.get(request_id) if request_id is not None else None
+        if future is None or future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def _answer_heartbeat(self, request_id: int | None) -> None:
+        if self._transport is not None and not self._closed.is_set():
+            reply = {"jsonrpc": "2.0", "id": request_id, "result": {"message": "ok"}}
+            self._transport.send(WSMsgType.TEXT, orjson.dumps(reply))
+
+    def on_unexpected_frame(self, msg_type: WSMsgType) -> None:
+        """Counts a frame type the protocol never sends."""
+        self.unexpected_frames += 1
+        log.warning("%s: dropped an unexpected %s frame", self.url, msg_type.name)
+
+    def on_disconnected(self) -> None:
+        """Marks the link closed and fails every outstanding request."""
+        self.drain_events()
+        self._closed.set()
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(LinkClosed(f"{self.url} closed (code {self.close_code})"))
+
+    def close(self) -> None:
+        """Closes the connection at once."""
+        if self._transport is not None:
+            self._transport.disconnect(graceful=False)
+        if not self._closed.is_set():
+            self.on_disconnected()

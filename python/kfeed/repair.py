@@ -1,0 +1,287 @@
+"""REST snapshots and repairs: seeding the feed before streaming, and mending it after an outage or a gap.
+
+The stream has no sequence numbers. The feed detects loss per symbol from ``accTrdvol`` continuity and queues a
+``gap`` event; an outage of a stream is reported by its channel. Either way the affected symbols' books are
+re-snapshotted from REST ``orderbook`` and their bars over the loss window are replaced from REST ``intraday``,
+flagged as backfilled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import orjson
+
+from kfeed._kfeed import BAR_DTYPE, Feed
+from kfeed.channel import Outage
+from kfeed.errors import KfeedError
+from kfeed.health import HealthMonitor
+from kfeed.rest import RestClient
+
+__all__ = ["Repairer"]
+
+log = logging.getLogger("kfeed.repair")
+
+_MULTIQUOTE_BATCH = 20
+_BAR_CYCLES = {"10s": 10, "1m": 60, "10m": 600}
+_NS = 1_000_000_000
+_KST_OFFSET_NS = 9 * 3600 * _NS
+_KST = dt.timezone(dt.timedelta(hours=9))
+
+
+def _time_of_day(ns: int) -> dt.time:
+    """The KST time of day of a ns-since-epoch timestamp."""
+    seconds = (ns + _KST_OFFSET_NS) // _NS % 86_400
+    return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
+
+
+def _bar_end(ns: int, cycle: int) -> int:
+    """End of the ``cycle``-second bar containing ``ns``."""
+    return ns - ns % (cycle * _NS) + cycle * _NS
+
+
+def _closed_bars(rows: np.ndarray, cycle: int, closed_before: int, symbol: int) -> np.ndarray:
+    """REST intraday rows (labelled by end time) as BAR_DTYPE rows, keeping the bars closed by ``closed_before``.
+
+    A row whose label is not on a bar boundary is the still-open bar (labelled by its last update) and is dropped.
+    """
+    ends = rows["end_time"].astype(np.int64)
+    keep = (ends % (cycle * _NS) == 0) & (ends <= closed_before)
+    rows, ends = rows[keep], ends[keep]
+    bars = np.zeros(len(rows), BAR_DTYPE)
+    bars["symbol"] = symbol
+    bars["start"] = ends - cycle * _NS
+    bars["end"] = ends
+    for name in ("open", "high", "low", "close", "volume", "value"):
+        bars[name] = rows[name]
+    bars["trades"] = 1
+    return bars
+
+
+def _instrument_path(code: str, markets: dict[str, str]) -> str:
+    """The REST path prefix of one instrument, e.g. ``/v2/market/stocks/kospi/005930``."""
+    market = markets.get(code)
+    if market is None:
+        raise KeyError(code)
+    if market in ("kospi", "kosdaq", "konex"):
+        return f"/v2/market/stocks/{market}/{code}"
+    kind, _, mkt = market.partition(":")
+    return f"/v2/market/{kind}/{mkt}/{code}"
+
+
+class Repairer:
+    """Owns every REST call the session makes on the feed's behalf, and counts them."""
+
+    def __init__(self, feed: Feed, rest: RestClient, monitor: HealthMonitor, close_delay: float) -> None:
+        self.feed = feed
+        self.close_delay_ns = int(close_delay * _NS)
+        self.rest = rest
+        self.monitor = monitor
+        self.markets: dict[str, str] = {}
+        """Code → REST market: ``kospi``/``kosdaq`` for stocks, ``futures:kospi200`` etc. for derivatives."""
+        self.repairs = 0
+        """Symbols repaired (book re-snapshotted and bars backfilled)."""
+        self.failures = 0
+        """Repairs that failed (and were retried)."""
+        self.bars_backfilled = 0
+        """Bars replaced from REST intraday."""
+        self.gaps: list[tuple[str, int]] = []
+        """(code, exchange time ns) of every gap the feed reported, oldest first."""
+        self.signals: list[tuple[str, int, int]] = []
+        """(code, value, exchange time ns) of every market-operation signal seen."""
+        self.snapshot_time = 0
+        """Latest trade time (ns) seen in the REST snapshot: trades before it were not streamed to this session."""
+        self._pending: dict[str, int] = {}
+        self._deferred: dict[tuple[str, str], tuple[int, int]] = {}
+        self._running: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> bool:
+        """True while some symbol waits for its book and closed bars to be repaired."""
+        return bool(self._pending) or (self._running is not None and not self._running.done())
+
+    @property
+    def deferred(self) -> int:
+        """Bars that were still open when their symbol was repaired; each is backfilled again once it closes."""
+        return len(self._deferred)
+
+    async def snapshot(self, symbols: Sequence[str], presets: Sequence[str]) -> None:
+        """Seeds the symbol table from the REST lists, then books and last trades for ``symbols``."""
+        await self._load_lists()
+        self.feed.add_symbols(list(self.markets))
+        await self._seed(symbols, books="quote10" in presets or "quote" in presets)
+
+    async def _load_lists(self) -> None:
+        for market in ("kospi", "kosdaq"):
+            body = await self.rest.result(f"/v2/market/stocks/{market}/lists")
+            for row in body.get("isuLists", ()):
+                self.markets[str(row["isuSrtCd"])] = market
+        for kind in ("futures", "options"):
+            body = await self.rest.result(f"/v2/market/{kind}/kospi200/lists")
+            for row in body.get("isuLists", ()):
+                self.markets[str(row["isuSrtCd"])] = f"{kind}:kospi200"
+
+    async def _seed(self, codes: Iterable[str], *, books: bool) -> None:
+        by_market: dict[str, list[str]] = {}
+        for code in codes:
+            market = self.markets.get(code)
+            if market is not None:
+                by_market.setdefault(market, []).append(code)
+        for market, members in by_market.items():
+            if market in ("kospi", "kosdaq"):
+                for i in range(0, len(members), _MULTIQUOTE_BATCH):
+                    batch = ",".join(members[i : i + _MULTIQUOTE_BATCH])
+                    prefix = f"/v2/market/multiquote/stocks/{market}"
+                    if books:
+                        self._apply_all("quote10", await self.rest.result(f"{prefix}/orderbook", isuCd=batch))
+                    self._seed_trades(await self.rest.result(f"{prefix}/price", isuCd=batch))
+            else:
+                for code in members:
+                    path = _instrument_path(code, self.markets)
+                    if books:
+                        self._apply_all("quote10", {"isulist": [await self.rest.result(f"{path}/orderbook")]})
+                    self._seed_trades({"isulist": [await self.rest.result(f"{path}/price")]})
+
+    def _apply_all(self, preset: str, body: dict[str, Any]) -> None:
+        for record in body.get("isulist", ()):
+            self.feed.apply_record(preset, orjson.dumps(record))
+
+    def _seed_trades(self, body: dict[str, Any]) -> None:
+        for record in body.get("isulist", ()):
+            acc = record.get("accTrdvol")
+            if acc is not None:
+                self.feed.seed_acc_volume(str(record["isuSrtCd"]), int(acc))
+            self.snapshot_time = max(self.snapshot_time, self._exchange_ns(record.get("trdTm")))
+
+    def _exchange_ns(self, hhmmssmm: Any) -> int:
+        """A wire ``trdTm`` on the feed's trading date as ns since the epoch; 0 for none or a signal."""
+        try:
+            value = int(hhmmssmm)
+        except (TypeError, ValueError):
+            return 0
+        if not 0 < value < 24_000_000:
+            return 0
+        day = self.feed.trading_date
+        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=_KST)
+        seconds = value // 1_000_000 * 3600 + value // 10_000 % 100 * 60 + value // 100 % 100
+        return int(midnight.timestamp()) * _NS + seconds * _NS + value % 100 * 10_000_000
+
+    def on_event(self, event: tuple[Any, ...]) -> None:
+        """Takes a feed event that is not a reply: gaps queue a repair, signals are recorded."""
+        kind = event[0]
+        if kind == "gap":
+            _, code, _expected, _got, at_ns = event
+            self.gaps.append((code, at_ns))
+            self._pending.setdefault(code, at_ns)
+        elif kind == "signal":
+            self.signals.append((event[1], event[2], event[3]))
+        elif kind == "error":
+            log.warning("server error without a request: %s", event)
+
+    def after_start(self, codes: Sequence[str]) -> None:
+        """Schedules a backfill of the bars that were already open when streaming began (they miss earlier trades).
+
+        Nothing is scheduled when no trade had happened yet: then the stream has seen the whole day.
+        """
+        now = max(self.feed.exchange_time, self.snapshot_time)
+        if now == 0:
+            return
+        for code in codes:
+            if code in self.markets:
+                for interval, cycle in _BAR_CYCLES.items():
+                    self._defer(code, interval, now - now % (cycle * _NS), _bar_end(now, cycle))
+
+    def _defer(self, code: str, interval: str, since_ns: int, due_ns: int) -> None:
+        """Schedules one final backfill of ``code``'s ``interval`` bars from ``since_ns`` once ``due_ns`` has closed."""
+        known = self._deferred.get((code, interval))
+        if known is not None:
+            since_ns = min(since_ns, known[0])
+        self._deferred[(code, interval)] = (since_ns, due_ns)
+
+    async def after_outage(self, outage: Outage, codes: Sequence[str]) -> None:
+        """Queues every code of a stream that was down; its bars from the outage's start are backfilled."""
+        since = outage.exchange_time
+        for code in codes:
+            self._pending[code] = min(self._pending.get(code, since), since)
+        await self.run_pending()
+
+    async def run_pending(self) -> None:
+        """Starts repairing the queued symbols (and deferred ones now due) unless a repair is already running."""
+        if self._running is not None and not self._running.done():
+            return
+        now = self.feed.exchange_time - self.close_delay_ns
+        if self.feed.exchange_time == 0:
+            now = -1
+        due = [(key, since) for key, (since, due_ns) in self._deferred.items() if due_ns <= now]
+        for key, _ in due:
+            del self._deferred[key]
+        if self._pending or due:
+            work, self._pending = self._pending, {}
+            self._running = asyncio.get_running_loop().create_task(self._repair(work, due), name="kfeed-repair")
+
+    async def _repair(self, work: dict[str, int], due: list[tuple[tuple[str, str], int]]) -> None:
+        for (code, interval), since_ns in due:
+            try:
+                await self._backfill(code, interval, since_ns, defer_open=False)
+            except (KfeedError, KeyError, OSError) as exc:
+                self.failures += 1
+                log.warning("backfill of %s %s failed (%s); will retry", code, interval, exc)
+                self._defer(code, interval, since_ns, 0)
+        for code, since_ns in work.items():
+            try:
+                await self._repair_one(code, since_ns)
+                self.repairs += 1
+            except (KfeedError, KeyError, OSError) as exc:
+                self.failures += 1
+                log.warning("repair of %s failed (%s); will retry", code, exc)
+                self._pending.setdefault(code, since_ns)
+                await asyncio.sleep(0.2)
+
+    async def _repair_one(self, code: str, since_ns: int) -> None:
+        await self._seed([code], books=True)
+        for interval in _BAR_CYCLES:
+            await self._backfill(code, interval, since_ns, defer_open=True)
+
+    async def _backfill(self, code: str, interval: str, since_ns: int, *, defer_open: bool) -> None:
+        """Replaces ``code``'s closed ``interval`` bars from ``since_ns`` on.
+
+        With ``defer_open`` the bar still open now (which REST cannot give final values for) gets one more
+        backfill once it has closed.
+        """
+        cycle_ns = _BAR_CYCLES[interval] * _NS
+        closed_before = self.feed.exchange_time - self.close_delay_ns
+        rows = await self._intraday(code, _BAR_CYCLES[interval], since_ns - cycle_ns)
+        bars = _closed_bars(rows, _BAR_CYCLES[interval], closed_before, self.feed.symbol_id(code))
+        self.bars_backfilled += self.feed.replace_bars(interval, code, bars)
+        if defer_open:
+            open_start = closed_before - closed_before % cycle_ns
+            self._defer(code, interval, min(since_ns, open_start), open_start + cycle_ns)
+
+    async def _intraday(self, code: str, cycle: int, since_ns: int) -> np.ndarray:
+        market = self.markets[code]
+        start = _time_of_day(max(since_ns, 0))
+        if market in ("kospi", "kosdaq", "konex"):
+            return await self.rest.stocks.intraday(market, code, cycle=cycle, start=start)
+        kind, _, mkt = market.partition(":")
+        family = self.rest.futures if kind == "futures" else self.rest.options
+        return await family.intraday(mkt, code, cycle=cycle, start=start)
+
+    async def settle(self) -> None:
+        """Returns once no symbol waits for repair (repairs that fail are retried meanwhile)."""
+        while self.pending:
+            await self.run_pending()
+            if self._running is not None:
+                await asyncio.shield(self._running)
+
+    async def stop(self) -> None:
+        """Cancels a running repair."""
+        if self._running is not None:
+            self._running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._running

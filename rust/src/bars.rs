@@ -1,0 +1,385 @@
+//! OHLCV bars of one interval for every symbol, kept in place, with the vendor's intraday semantics.
+//!
+//! Bars are aligned to clock boundaries in exchange time (KST is UTC+9, a whole number of every interval kept, so
+//! epoch-aligned boundaries are KST-aligned); a trade at `t` belongs to the bar `[start, end)` containing it; a
+//! bar with no trade does not exist (no flat fill); a bar closes when the feed's closing time (its exchange clock,
+//! advanced by any symbol's traffic, less the close delay) reaches its end, or earlier when the same symbol trades
+//! in a later bar, and is then pushed to the closed-bar ring.
+//!
+//! The series remembers the earliest end among its open bars, so a clock advance costs one comparison; only when
+//! the closing time passes that end are the open bars visited, never all symbols.
+
+use crate::ring::{Ring, Sequenced};
+use crate::rows::{BarRow, BAR_BACKFILLED, BAR_GAP};
+
+impl Sequenced for BarRow {
+    fn set_seq(&mut self, _seq: u64) {}
+}
+
+/// Bar lengths kept by the feed, in seconds: 10 s, 1 min, 10 min.
+pub const INTERVALS_SECS: [i64; 3] = [10, 60, 600];
+
+/// What happened to a trade offered to a [`BarSeries`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BarOutcome {
+    /// Added to the symbol's open bar (opening it if needed).
+    Added,
+    /// The symbol's open bar was of an earlier interval: it was closed, and the trade opened the next one.
+    Rolled,
+    /// Its bar had already closed (the exchange clock had passed its end): not added.
+    Late,
+}
+
+/// The bars of one interval: the open bar per symbol and a ring of closed bars.
+#[derive(Debug)]
+pub struct BarSeries {
+    interval_ns: i64,
+    current: Box<[BarRow]>,
+    /// Ids with an open bar, in order of opening; an id is here exactly when its bar has trades.
+    open: Vec<u32>,
+    /// Earliest end among the open bars (`i64::MAX` while none is open).
+    open_end: i64,
+    /// The last interval a trade fell in, `[start, end)`, so most trades need no division to find theirs.
+    last_start: i64,
+    last_end: i64,
+    closed: Ring<BarRow>,
+}
+
+impl BarSeries {
+    /// Bars of `interval_secs` for up to `symbols` symbols, keeping the last `closed_capacity` closed bars.
+    pub fn new(interval_secs: i64, symbols: usize, closed_capacity: usize) -> Self {
+        let current = (0..symbols)
+            .map(|id| empty_bar(id as u32))
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        Self {
+            interval_ns: interval_secs * 1_000_000_000,
+            current,
+            open: Vec::with_capacity(symbols),
+            open_end: i64::MAX,
+            last_start: 0,
+            last_end: 0,
+            closed: Ring::new(closed_capacity),
+        }
+    }
+
+    /// Bar length in ns.
+    pub fn interval_ns(&self) -> i64 {
+        self.interval_ns
+    }
+
+    /// The open bar of every symbol id (`trades == 0`: none open).
+    pub fn current(&self) -> &[BarRow] {
+        &self.current
+    }
+
+    /// The ring of closed bars.
+    pub fn closed(&self) -> &Ring<BarRow> {
+        &self.closed
+    }
+
+    /// Number of symbols with an open bar.
+    pub fn open_count(&self) -> usize {
+        self.open.len()
+    }
+
+    /// Closes every open bar whose end is at or before `clock` (ns); returns how many closed.
+    #[inline]
+    pub fn close_through(&mut self, clock: i64) -> usize {
+        if clock < self.open_end {
+            return 0;
+        }
+        self.close_due(clock)
+    }
+
+    #[cold]
+    fn close_due(&mut self, clock: i64) -> usize {
+        let (current, closed) = (&mut self.current, &mut self.closed);
+        let mut next_end = i64::MAX;
+        let before = self.open.len();
+        self.open.retain(|&id| {
+            let bar = &mut current[id as usize];
+            if bar.end <= clock {
+                closed.push(*bar);
+                *bar = empty_bar(id);
+                false
+            } else {
+                next_end = next_end.min(bar.end);
+                true
+            }
+        });
+        self.open_end = next_end;
+        before - self.open.len()
+    }
+
+    /// Adds a trade of symbol `id` at `time` (ns) to its bar. `clock` is the closing time after this trade
+    /// advanced the exchange clock: bars ending at or before it must already be closed
+    /// ([`BarSeries::close_through`]). `gap` flags the bar as possibly missing trades.
+    #[inline]
+    pub fn add_trade(
+        &mut self,
+        id: u32,
+        time: i64,
+        price: f64,
+        qty: i64,
+        gap: bool,
+        clock: i64,
+    ) -> BarOutcome {
+        if time < self.last_start || time >= self.last_end {
+            self.last_start = time - time.rem_euclid(self.interval_ns);
+            self.last_end = self.last_start + self.interval_ns;
+        }
+        let (start, end) = (self.last_start, self.last_end);
+        if end <= clock {
+            return BarOutcome::Late;
+        }
+        let flags = if gap { BAR_GAP } else { 0 };
+        let bar = &mut self.current[id as usize];
+        let mut outcome = BarOutcome::Added;
+        if bar.trades > 0 && bar.start != start {
+            if bar.start > start {
+                return BarOutcome::Late;
+            }
+            self.closed.push(*bar);
+            bar.trades = 0;
+            outcome = BarOutcome::Rolled;
+        }
+        if bar.trades == 0 {
+            if outcome == BarOutcome::Added {
+                self.open.push(id);
+            }
+            *bar = BarRow {
+                symbol: id,
+                start,
+                end,
+                open: price,
+                high: price,
+                low: price,
+                close: price,
+                volume: qty,
+                value: price * qty as f64,
+                trades: 1,
+                flags,
+            };
+            self.open_end = self.open_end.min(end);
+        } else {
+            bar.high = bar.high.max(price);
+            bar.low = bar.low.min(price);
+            bar.close = price;
+            bar.volume += qty;
+            bar.value += price * qty as f64;
+            bar.trades += 1;
+            bar.flags |= flags;
+        }
+        outcome
+    }
+
+    /// ORs `flags` into every bar of symbol `id` overlapping `[start, end)` ns: the open one and the closed ones
+    /// still in the ring (in place, so views already handed out see it). Returns how many bars were marked.
+    pub fn mark(&mut self, id: u32, start: i64, end: i64, flags: u8) -> usize {
+        let overlaps =
+            |bar: &BarRow| bar.symbol == id && bar.trades > 0 && bar.start < end && start < bar.end;
+        let mut marked = 0;
+        for bar in self
+            .closed
+            .held_mut()
+            .iter_mut()
+            .chain(std::iter::once(&mut self.current[id as usize]))
+        {
+            if overlaps(bar) {
+                bar.flags |= flags;
+                marked += 1;
+            }
+        }
+        marked
+    }
+
+    /// Puts a bar of symbol `id` repaired from REST in place: it overwrites the closed bar with the same start
+    /// still in the ring, or the open bar with that start; otherwise (the feed never saw a trade of it) it is
+    /// appended to the closed ring. The bar is flagged [`BAR_BACKFILLED`] and its [`BAR_GAP`] flag cleared.
+    /// Returns false (changing nothing) for a bar that is not one whole interval.
+    pub fn replace(&mut self, id: u32, bar: &BarRow) -> bool {
+        if bar.end - bar.start != self.interval_ns || bar.start.rem_euclid(self.interval_ns) != 0 {
+            return false;
+        }
+        let mut repaired = *bar;
+        repaired.symbol = id;
+        repaired.flags = (bar.flags & !BAR_GAP) | BAR_BACKFILLED;
+        if let Some(row) = self
+            .closed
+            .held_mut()
+            .iter_mut()
+            .find(|row| row.symbol == id && row.start == bar.start && row.trades > 0)
+        {
+            *row = repaired;
+            return true;
+        }
+        let current = &mut self.current[id as usize];
+        if current.trades > 0 && current.start == bar.start {
+            *current = repaired;
+        } else {
+            self.closed.push(repaired);
+        }
+        true
+    }
+
+    /// Forgets the open bar of every symbol id >= `len` (used when symbols added by a rejected frame are undone).
+    pub fn reset_symbols_from(&mut self, len: usize) {
+        self.open.retain(|&id| (id as usize) < len);
+        for (id, bar) in self.current.iter_mut().enumerate().skip(len) {
+            *bar = empty_bar(id as u32);
+        }
+    }
+}
+
+fn empty_bar(id: u32) -> BarRow {
+    BarRow {
+        symbol: id,
+        ..BarRow::default()
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "exact values are the point: prices are copied, not computed"
+)]
+mod tests {
+    use super::*;
+
+    const S: i64 = 1_000_000_000;
+
+    fn read_closed(series: &BarSeries) -> Vec<BarRow> {
+        let ring = series.closed();
+        (ring.oldest()..ring.written())
+            .map(|s| *ring.get(s).unwrap())
+            .collect()
+    }
+
+    /// Feeds (symbol, time, price, qty) as the feed does: advance the clock, close, then add.
+    fn feed(series: &mut BarSeries, trades: &[(u32, i64, f64, i64)]) -> i64 {
+        let mut clock = 0;
+        for &(id, t, p, q) in trades {
+            clock = clock.max(t);
+            series.close_through(clock);
+            series.add_trade(id, t, p, q, false, clock);
+        }
+        clock
+    }
+
+    #[test]
+    fn ohlcv_within_one_bar() {
+        let mut b = BarSeries::new(10, 4, 16);
+        feed(
+            &mut b,
+            &[
+                (0, 100 * S, 10.0, 1),
+                (0, 101 * S, 12.0, 2),
+                (0, 109 * S, 9.0, 3),
+            ],
+        );
+        let bar = b.current()[0];
+        assert_eq!((bar.start, bar.end), (100 * S, 110 * S));
+        assert_eq!(
+            (bar.open, bar.high, bar.low, bar.close),
+            (10.0, 12.0, 9.0, 9.0)
+        );
+        assert_eq!(
+            (bar.volume, bar.value, bar.trades),
+            (6, 10.0 + 24.0 + 27.0, 3)
+        );
+        assert!(read_closed(&b).is_empty());
+    }
+
+    #[test]
+    fn any_symbols_traffic_closes_bars_and_no_flat_fill() {
+        let mut b = BarSeries::new(10, 4, 16);
+        feed(&mut b, &[(0, 100 * S, 10.0, 1), (1, 105 * S, 5.0, 1)]);
+        // Symbol 2 trades at 135 s: bars of 0 and 1 close; nothing is created for 110..130.
+        feed(&mut b, &[(2, 135 * S, 7.0, 1)]);
+        let closed = read_closed(&b);
+        assert_eq!(closed.len(), 2);
+        assert_eq!((closed[0].symbol, closed[1].symbol), (0, 1));
+        assert_eq!(b.current()[0].trades, 0);
+        assert_eq!(b.current()[2].start, 130 * S);
+        assert_eq!(b.open_count(), 1);
+    }
+
+    #[test]
+    fn trade_on_the_boundary_opens_the_next_bar() {
+        let mut b = BarSeries::new(10, 1, 16);
+        feed(&mut b, &[(0, 100 * S, 1.0, 1), (0, 110 * S, 2.0, 1)]);
+        assert_eq!(read_closed(&b)[0].close, 1.0);
+        assert_eq!(b.current()[0].start, 110 * S);
+    }
+
+    #[test]
+    fn late_trade_is_refused() {
+        let mut b = BarSeries::new(10, 2, 16);
+        let clock = feed(&mut b, &[(0, 112 * S, 1.0, 1)]);
+        assert_eq!(
+            b.add_trade(1, 105 * S, 1.0, 1, false, clock),
+            BarOutcome::Late
+        );
+        assert_eq!(b.current()[1].trades, 0);
+    }
+
+    #[test]
+    fn mark_flags_open_and_closed_bars_in_the_window() {
+        let mut b = BarSeries::new(10, 2, 16);
+        feed(
+            &mut b,
+            &[
+                (0, 100 * S, 1.0, 1),
+                (0, 110 * S, 1.0, 1),
+                (1, 120 * S, 1.0, 1),
+                (0, 125 * S, 1.0, 1),
+            ],
+        );
+        assert_eq!(b.mark(0, 110 * S, 130 * S, BAR_GAP), 2);
+        let closed = read_closed(&b);
+        assert_eq!((closed[0].flags, closed[1].flags), (0, BAR_GAP));
+        assert_eq!(b.current()[0].flags, BAR_GAP);
+        assert_eq!(b.current()[1].flags, 0);
+    }
+
+    #[test]
+    fn replace_overwrites_closed_or_open_bars_and_appends_missing_ones() {
+        let mut b = BarSeries::new(10, 1, 16);
+        feed(&mut b, &[(0, 100 * S, 1.0, 1), (0, 125 * S, 2.0, 1)]);
+        let rest = |start: i64, close: f64| BarRow {
+            start,
+            end: start + 10 * S,
+            open: close,
+            high: close,
+            low: close,
+            close,
+            volume: 9,
+            value: 9.0 * close,
+            trades: 3,
+            flags: BAR_GAP,
+            symbol: 99,
+        };
+        assert!(b.replace(0, &rest(100 * S, 5.0)));
+        assert!(b.replace(0, &rest(110 * S, 6.0)));
+        assert!(b.replace(0, &rest(120 * S, 7.0)));
+        assert!(!b.replace(0, &rest(115 * S, 7.0)));
+        let closed = read_closed(&b);
+        assert_eq!(closed.len(), 2);
+        assert_eq!(
+            (closed[0].close, closed[0].flags, closed[0].symbol),
+            (5.0, BAR_BACKFILLED, 0)
+        );
+        assert_eq!((closed[1].start, closed[1].close), (110 * S, 6.0));
+        assert_eq!((b.current()[0].close, b.current()[0].volume), (7.0, 9));
+    }
+
+    #[test]
+    fn gap_flag_sticks_to_the_bar() {
+        let mut b = BarSeries::new(60, 1, 16);
+        b.add_trade(0, 0, 1.0, 1, false, 0);
+        b.add_trade(0, S, 1.0, 1, true, S);
+        b.add_trade(0, 2 * S, 1.0, 1, false, 2 * S);
+        assert_eq!(b.current()[0].flags, BAR_GAP);
+    }
+}

@@ -1,0 +1,214 @@
+//! A bounded queue of events for the session: JSON-RPC replies, market-operation signals and detected gaps.
+//!
+//! The queue holds at most a fixed number of events and a fixed number of reply-text bytes; past either limit
+//! a new event is dropped and counted. Signals and gaps carry no heap data; only reply texts (control frames,
+//! never market data) are copied out of the frame.
+
+use std::collections::VecDeque;
+
+use crate::wire::Code;
+
+/// Most events queued before new ones are dropped.
+pub const EVENT_CAPACITY: usize = 4096;
+/// Most reply-text bytes queued before new replies are dropped.
+pub const TEXT_BUDGET: usize = 16 << 20;
+
+/// One event for the session.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Event {
+    /// `{"id":n,"result":...}`: the raw JSON text of `result`.
+    Result {
+        /// Request id, or `ABSENT`.
+        id: i64,
+        /// The `result` value's JSON text.
+        text: Box<[u8]>,
+    },
+    /// `{"error":{"code":c,"message":m}}`.
+    Error {
+        /// Request id, or `ABSENT`.
+        id: i64,
+        /// Vendor error code, or `ABSENT`.
+        code: i64,
+        /// The message, still JSON-escaped.
+        message: Box<[u8]>,
+    },
+    /// A heartbeat request from the server, to be answered with the same id.
+    Heartbeat {
+        /// Request id, or `ABSENT`.
+        id: i64,
+    },
+    /// A market-operation signal (`trdTm` >= 24000000).
+    Signal {
+        /// Code the signal came on.
+        code: Code,
+        /// The raw signal value.
+        value: u32,
+        /// The feed's exchange time when it arrived, ns since the epoch.
+        time: i64,
+    },
+    /// A break in a symbol's cumulative volume: `expected` = previous cumulative + this trade's quantity.
+    Gap {
+        /// The symbol.
+        code: Code,
+        /// Cumulative volume the trade should have reached.
+        expected: i64,
+        /// Cumulative volume it carried.
+        got: i64,
+        /// Exchange time of the trade, ns since the epoch.
+        time: i64,
+    },
+}
+
+impl Event {
+    fn text_len(&self) -> usize {
+        match self {
+            Event::Result { text, .. } => text.len(),
+            Event::Error { message, .. } => message.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// The bounded event queue.
+#[derive(Debug)]
+pub struct Events {
+    queue: VecDeque<Event>,
+    text_bytes: usize,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Self {
+            queue: VecDeque::with_capacity(EVENT_CAPACITY),
+            text_bytes: 0,
+        }
+    }
+}
+
+impl Events {
+    /// Queues an event; returns false (and queues nothing) when the queue is full.
+    pub fn push(&mut self, event: Event) -> bool {
+        let text = event.text_len();
+        if self.queue.len() == EVENT_CAPACITY || self.text_bytes + text > TEXT_BUDGET {
+            return false;
+        }
+        self.text_bytes += text;
+        self.queue.push_back(event);
+        true
+    }
+
+    /// Number of queued events.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// True when nothing is queued.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// Takes every queued event, oldest first.
+    pub fn drain(&mut self) -> impl Iterator<Item = Event> + '_ {
+        self.text_bytes = 0;
+        self.queue.drain(..)
+    }
+}
+
+/// Decodes the contents of a JSON string (without its quotes) to text; invalid escapes become U+FFFD.
+pub fn unescape_json(raw: &[u8]) -> String {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let b = raw[i];
+        i += 1;
+        if b != b'\\' {
+            out.push(b);
+            continue;
+        }
+        let Some(&e) = raw.get(i) else { break };
+        i += 1;
+        let simple = match e {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(c) = simple {
+            out.push(c);
+            continue;
+        }
+        let ch = if e == b'u' {
+            decode_u_escape(raw, &mut i)
+        } else {
+            '\u{fffd}'
+        };
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    let digits = raw.get(at..at + 4)?;
+    let text = std::str::from_utf8(digits).ok()?;
+    u32::from_str_radix(text, 16).ok()
+}
+
+/// Decodes `XXXX` (and a following `\uXXXX` low surrogate) after `\u`, advancing `i`.
+fn decode_u_escape(raw: &[u8], i: &mut usize) -> char {
+    let Some(hi) = hex4(raw, *i) else {
+        return '\u{fffd}';
+    };
+    *i += 4;
+    if (0xD800..0xDC00).contains(&hi) && raw.get(*i..*i + 2) == Some(b"\\u") {
+        if let Some(lo) = hex4(raw, *i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
+            *i += 6;
+            return char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                .unwrap_or('\u{fffd}');
+        }
+    }
+    char::from_u32(hi).unwrap_or('\u{fffd}')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_is_bounded_by_count() {
+        let mut ev = Events::default();
+        for i in 0..EVENT_CAPACITY {
+            assert!(ev.push(Event::Heartbeat { id: i as i64 }));
+        }
+        assert!(!ev.push(Event::Heartbeat { id: -1 }));
+        assert_eq!(ev.drain().count(), EVENT_CAPACITY);
+        assert!(ev.is_empty());
+        assert!(ev.push(Event::Heartbeat { id: 0 }));
+    }
+
+    #[test]
+    fn queue_is_bounded_by_text_bytes() {
+        let mut ev = Events::default();
+        let big = vec![b'x'; TEXT_BUDGET / 2 + 1].into_boxed_slice();
+        assert!(ev.push(Event::Result {
+            id: 1,
+            text: big.clone()
+        }));
+        assert!(!ev.push(Event::Result { id: 2, text: big }));
+        assert_eq!(ev.len(), 1);
+    }
+
+    #[test]
+    fn unescapes_json_strings() {
+        assert_eq!(unescape_json(br#"a\"b\\c\/\n"#), "a\"b\\c/\n");
+        assert_eq!(unescape_json(br"\uc815\uc0c1"), "정상");
+        assert_eq!(unescape_json(r"정상적인".as_bytes()), "정상적인");
+        assert_eq!(unescape_json(br"\ud83d\ude00"), "😀");
+        assert_eq!(unescape_json(br"\uZZZZ\q"), "\u{fffd}ZZZZ\u{fffd}");
+    }
+}

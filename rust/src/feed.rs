@@ -1,0 +1,435 @@
+//! `Feed`: the sans-IO entry point. One frame in: parse it whole, check it, then apply it to the symbols, the
+//! trades and quotes rings, the books, the bars and the event queue. A rejected frame changes none of them.
+
+use crate::bars::{BarOutcome, BarSeries, INTERVALS_SECS};
+use crate::book;
+use crate::clock::{Date, ExchangeClock};
+use crate::error::Reject;
+use crate::events::{Event, Events};
+use crate::ring::{Ring, Sequenced};
+use crate::rows::{BookRow, QuoteRow, TradeRow, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
+use crate::stats::Stats;
+use crate::symbols::{depth_of, prefetch, SymbolTable};
+use crate::wire::{self, Code, Parsed, ReplyKind, Source, ABSENT};
+
+impl Sequenced for TradeRow {
+    #[inline]
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+impl Sequenced for QuoteRow {
+    #[inline]
+    fn set_seq(&mut self, seq: u64) {
+        self.seq = seq;
+    }
+}
+
+/// Sizes fixed when a feed is built; nothing the hot path writes grows past them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FeedConfig {
+    /// Rows in the trades ring.
+    pub trade_capacity: usize,
+    /// Rows in the quotes ring.
+    pub quote_capacity: usize,
+    /// Most distinct symbols.
+    pub symbol_capacity: usize,
+    /// Rows in each closed-bar ring.
+    pub bar_capacity: usize,
+    /// How long (ns of exchange time) after a bar's end it stays open for trades that arrive late, e.g. from a
+    /// market-wide stream that batches trades while a per-symbol stream has already moved the clock on.
+    pub bar_close_delay_ns: i64,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self {
+            trade_capacity: 1 << 20,
+            quote_capacity: 1 << 18,
+            symbol_capacity: 8192,
+            bar_capacity: 1 << 16,
+            bar_close_delay_ns: 1_000_000_000,
+        }
+    }
+}
+
+/// Everything a frame is applied to.
+#[derive(Debug)]
+pub struct State {
+    /// Code <-> dense id.
+    pub symbols: SymbolTable,
+    /// Trades and index prints.
+    pub trades: Ring<TradeRow>,
+    /// One row per book update: the book after it.
+    pub quotes: Ring<QuoteRow>,
+    /// Current book per symbol id.
+    pub books: Box<[BookRow]>,
+    /// Receive time (ns) of the last row applied per symbol id; 0 = never.
+    pub last_update: Box<[i64]>,
+    /// Cumulative volume of the last tick/tick10 trade per symbol id, or [`ABSENT`].
+    pub last_acc: Box<[i64]>,
+    /// Per symbol id: its trades come from a per-symbol stream, so copies on the market-wide streams are skipped.
+    pub skip_market_trades: Box<[bool]>,
+    /// See [`FeedConfig::bar_close_delay_ns`].
+    pub bar_close_delay_ns: i64,
+    /// Bars per interval of [`INTERVALS_SECS`].
+    pub bars: [BarSeries; 3],
+    /// Trading date and latest exchange time.
+    pub clock: ExchangeClock,
+    /// Counters.
+    pub stats: Stats,
+    /// Events for the session.
+    pub events: Events,
+    trade_ids: Vec<u32>,
+    book_ids: Vec<u32>,
+}
+
+/// The feed: a reusable parse buffer plus the [`State`] frames are applied to.
+#[derive(Debug)]
+pub struct Feed {
+    parsed: Parsed,
+    /// The state; read it freely, change it only through the feed.
+    pub state: State,
+}
+
+impl Feed {
+    /// A feed with everything allocated now, for trading date `date`.
+    pub fn new(config: FeedConfig, date: Date) -> Self {
+        let symbols = config.symbol_capacity.max(1);
+        let books = (0..symbols)
+            .map(|id| BookRow {
+                symbol: id as u32,
+                ..BookRow::default()
+            })
+            .collect::<Vec<_>>()
+            .into_boxed_slice();
+        let parsed = Parsed::new();
+        let scratch = parsed.trades.capacity();
+        Self {
+            parsed,
+            state: State {
+                symbols: SymbolTable::new(symbols),
+                trades: Ring::new(config.trade_capacity),
+                quotes: Ring::new(config.quote_capacity),
+                books,
+                last_update: vec![0; symbols].into_boxed_slice(),
+                last_acc: vec![ABSENT; symbols].into_boxed_slice(),
+                skip_market_trades: vec![false; symbols].into_boxed_slice(),
+                bar_close_delay_ns: config.bar_close_delay_ns.max(0),
+                bars: INTERVALS_SECS.map(|s| BarSeries::new(s, symbols, config.bar_capacity)),
+                clock: ExchangeClock::new(date),
+                stats: Stats::default(),
+                events: Events::default(),
+                trade_ids: Vec::with_capacity(scratch),
+                book_ids: Vec::with_capacity(scratch),
+            },
+        }
+    }
+
+    /// Parses one WebSocket text frame and applies it; returns the rows written (trades + quotes).
+    ///
+    /// # Errors
+    /// The reason the frame was rejected; it is counted, its sample kept, and nothing else changed.
+    pub fn ingest(&mut self, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
+        self.state.stats.frames += 1;
+        match wire::parse_frame(frame, &mut self.parsed) {
+            Ok(()) => self.state.apply(&self.parsed, frame, recv_time),
+            Err(reason) => {
+                self.state.stats.reject(reason, frame);
+                Err(reason)
+            }
+        }
+    }
+
+    /// Applies a bare REST record (price, orderbook or index) as if it were a push of `source`.
+    ///
+    /// # Errors
+    /// As [`Feed::ingest`].
+    pub fn apply_record(
+        &mut self,
+        source: Source,
+        record: &[u8],
+        recv_time: i64,
+    ) -> Result<usize, Reject> {
+        match wire::parse_record(source, record, &mut self.parsed) {
+            Ok(()) => self.state.apply(&self.parsed, record, recv_time),
+            Err(reason) => {
+                self.state.stats.reject(reason, record);
+                Err(reason)
+            }
+        }
+    }
+
+    /// Applies an already parsed frame (`frame` is the text the reply spans point into).
+    ///
+    /// # Errors
+    /// As [`Feed::ingest`].
+    pub fn apply_parsed(
+        &mut self,
+        parsed: &Parsed,
+        frame: &[u8],
+        recv_time: i64,
+    ) -> Result<usize, Reject> {
+        self.state.stats.frames += 1;
+        self.state.apply(parsed, frame, recv_time)
+    }
+
+    /// Records a cumulative volume known from REST (e.g. a `price` snapshot) for `code`, adding the code if new,
+    /// so the next streamed tick is checked for duplicates and gaps against it without the snapshot's trade
+    /// being applied. It never lowers what is known (that would let a replayed trade through as new).
+    ///
+    /// # Errors
+    /// [`Reject::SymbolCapacity`] when the code is new and does not fit; [`Reject::BadNumber`] when `acc` < 0.
+    pub fn seed_acc_volume(&mut self, code: &Code, acc: i64) -> Result<(), Reject> {
+        if acc < 0 {
+            return Err(Reject::BadNumber);
+        }
+        let id = self.add_symbol(code)? as usize;
+        let last = &mut self.state.last_acc[id];
+        if *last == ABSENT || acc > *last {
+            *last = acc;
+        }
+        Ok(())
+    }
+
+    /// Marks `code` as streamed by a per-symbol preset (tick or tick10): its copies on the market-wide trade
+    /// streams are skipped from then on, so no trade is counted twice.
+    ///
+    /// # Errors
+    /// [`Reject::SymbolCapacity`] when the code is new and does not fit.
+    pub fn skip_market_trades(&mut self, code: &Code) -> Result<(), Reject> {
+        let id = self.add_symbol(code)? as usize;
+        self.state.skip_market_trades[id] = true;
+        Ok(())
+    }
+
+    /// Adds codes (e.g. from REST lists) ahead of the stream; returns their ids.
+    ///
+    /// # Errors
+    /// [`Reject::SymbolCapacity`] when a new code does not fit; codes before it stay added.
+    pub fn add_symbol(&mut self, code: &Code) -> Result<u32, Reject> {
+        self.state.resolve(code).ok_or(Reject::SymbolCapacity)
+    }
+}
+
+impl State {
+    /// The id of `code`, adding it (and sizing its book) when new; `None` when the table is full.
+    fn resolve(&mut self, code: &Code) -> Option<u32> {
+        let (id, new) = self.symbols.get_or_insert(code)?;
+        if new {
+            self.books[id as usize].book.levels = depth_of(code);
+        }
+        Some(id)
+    }
+
+    /// Forgets the symbols added since the table held `len` codes.
+    fn undo_symbols(&mut self, len: usize) {
+        for id in len..self.symbols.len() {
+            self.books[id] = BookRow {
+                symbol: id as u32,
+                ..BookRow::default()
+            };
+        }
+        self.symbols.truncate(len);
+    }
+
+    /// Checks a parsed frame and applies it, or rejects it with nothing changed.
+    fn apply(&mut self, parsed: &Parsed, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
+        if let Err(reason) = self.check(parsed) {
+            self.stats.reject(reason, frame);
+            return Err(reason);
+        }
+        let trades = self.apply_trades(parsed, recv_time);
+        self.apply_books(parsed, recv_time);
+        self.apply_signals(parsed);
+        self.apply_replies(parsed, frame);
+        Ok(trades + parsed.books.len())
+    }
+
+    /// Resolves every code (adding new ones) and refuses duplicates; on error undoes the symbols it added.
+    fn check(&mut self, parsed: &Parsed) -> Result<(), Reject> {
+        let before = self.symbols.len();
+        self.trade_ids.clear();
+        self.book_ids.clear();
+        for trade in &parsed.trades {
+            let Some(id) = self.resolve(&trade.code) else {
+                self.undo_symbols(before);
+                return Err(Reject::SymbolCapacity);
+            };
+            self.trade_ids.push(id);
+            for series in &self.bars {
+                prefetch(&series.current()[id as usize]);
+            }
+            prefetch(&self.last_update[id as usize]);
+            let last = self.last_acc[id as usize];
+            if checks_acc(trade.source)
+                && trade.acc_volume != ABSENT
+                && last != ABSENT
+                && trade.acc_volume <= last
+            {
+                self.undo_symbols(before);
+                return Err(Reject::Duplicate);
+            }
+        }
+        for update in &parsed.books {
+            let Some(id) = self.resolve(&update.code) else {
+                self.undo_symbols(before);
+                return Err(Reject::SymbolCapacity);
+            };
+            self.book_ids.push(id);
+            prefetch(&self.books[id as usize]);
+        }
+        Ok(())
+    }
+
+    /// Moves the exchange clock to `time` (if later) and closes the bars that ended at least the close delay
+    /// before it; returns that closing time.
+    #[inline]
+    fn advance_clock(&mut self, time: i64) -> i64 {
+        let closing = self.clock.advance(time) - self.bar_close_delay_ns;
+        for series in &mut self.bars {
+            self.stats.bars_closed += series.close_through(closing) as u64;
+        }
+        closing
+    }
+
+    /// Applies the frame's trades; returns how many were written (market-wide copies may be skipped).
+    fn apply_trades(&mut self, parsed: &Parsed, recv_time: i64) -> usize {
+        let mut written = 0;
+        for (i, trade) in parsed.trades.iter().enumerate() {
+            let id = self.trade_ids[i];
+            let idx = id as usize;
+            let time = self.clock.to_ns(trade.time);
+            let closing = self.advance_clock(time);
+            if trade.source == Source::MarketTrades && self.skip_market_trades[idx] {
+                self.stats.market_trades_skipped += 1;
+                continue;
+            }
+            written += 1;
+            let mut flags = 0;
+            if checks_acc(trade.source) && trade.acc_volume != ABSENT {
+                let last = self.last_acc[idx];
+                if last != ABSENT && trade.qty != ABSENT && last + trade.qty != trade.acc_volume {
+                    flags |= TRADE_GAP;
+                    self.stats.gaps += 1;
+                    let gap = Event::Gap {
+                        code: trade.code,
+                        expected: last + trade.qty,
+                        got: trade.acc_volume,
+                        time,
+                    };
+                    if !self.events.push(gap) {
+                        self.stats.events_dropped += 1;
+                    }
+                }
+                self.last_acc[idx] = trade.acc_volume;
+            }
+            let qty = if trade.qty == ABSENT {
+                flags |= TRADE_NO_QTY;
+                0
+            } else {
+                trade.qty
+            };
+            if trade.source == Source::Index {
+                flags |= TRADE_INDEX;
+                self.stats.index += 1;
+            } else {
+                self.stats.trades += 1;
+            }
+            self.trades.push(TradeRow {
+                seq: 0,
+                time,
+                recv_time,
+                symbol: id,
+                price: trade.price,
+                qty,
+                side: trade.side,
+                flags,
+            });
+            let gap = flags & TRADE_GAP != 0;
+            for series in &mut self.bars {
+                match series.add_trade(id, time, trade.price, qty, gap, closing) {
+                    BarOutcome::Added => {}
+                    BarOutcome::Rolled => self.stats.bars_closed += 1,
+                    BarOutcome::Late => self.stats.late_bar_trades += 1,
+                }
+            }
+            self.last_update[idx] = recv_time;
+        }
+        written
+    }
+
+    fn apply_books(&mut self, parsed: &Parsed, recv_time: i64) {
+        for (i, update) in parsed.books.iter().enumerate() {
+            let id = self.book_ids[i];
+            let idx = id as usize;
+            let time = if update.time == 0 {
+                self.clock.latest()
+            } else {
+                let time = self.clock.to_ns(update.time);
+                self.advance_clock(time);
+                time
+            };
+            let row = &mut self.books[idx];
+            book::apply_row(row, update, time);
+            let slot = self.quotes.slot();
+            slot.time = time;
+            slot.recv_time = recv_time;
+            slot.symbol = id;
+            slot.book = row.book;
+            self.quotes.commit();
+            self.stats.quotes += 1;
+            self.last_update[idx] = recv_time;
+        }
+    }
+
+    fn apply_signals(&mut self, parsed: &Parsed) {
+        for signal in &parsed.signals {
+            self.stats.signals += 1;
+            let event = Event::Signal {
+                code: signal.code,
+                value: signal.value,
+                time: self.clock.latest(),
+            };
+            if !self.events.push(event) {
+                self.stats.events_dropped += 1;
+            }
+        }
+    }
+
+    #[cold]
+    fn apply_replies(&mut self, parsed: &Parsed, frame: &[u8]) {
+        for reply in &parsed.replies {
+            self.stats.replies += 1;
+            let start = reply.text_start as usize;
+            let text = frame
+                .get(start..start + reply.text_len as usize)
+                .unwrap_or_default();
+            let event = match reply.kind {
+                ReplyKind::Result => Event::Result {
+                    id: reply.id,
+                    text: text.into(),
+                },
+                ReplyKind::Error => Event::Error {
+                    id: reply.id,
+                    code: reply.error_code,
+                    message: text.into(),
+                },
+                ReplyKind::HeartbeatRequest => Event::Heartbeat { id: reply.id },
+            };
+            if !self.events.push(event) {
+                self.stats.events_dropped += 1;
+            }
+        }
+    }
+}
+
+/// Sources whose trades carry a cumulative volume that must advance (duplicate and gap detection).
+#[inline]
+fn checks_acc(source: Source) -> bool {
+    matches!(source, Source::Tick | Source::Tick10)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,231 @@
+//! `SymbolTable`: instrument code <-> dense `u32` id, with a fixed capacity set at construction.
+//!
+//! Lookup is an open-addressing (linear probing) hash table keyed by the inline [`Code`], sized once to at least
+//! twice the capacity, so neither a lookup nor an insert ever allocates. Slots hold the code itself beside the
+//! id, so a hit costs one cache line.
+
+use crate::wire::Code;
+
+/// Book depth of stocks, ETFs and indices.
+pub const STOCK_DEPTH: u8 = 10;
+/// Book depth of futures and options (8-character codes).
+pub const DERIVATIVE_DEPTH: u8 = 5;
+
+/// The book depth an instrument has, from its code: derivatives have 8-character codes and 5 levels.
+pub fn depth_of(code: &Code) -> u8 {
+    if code.as_bytes().len() == 8 {
+        DERIVATIVE_DEPTH
+    } else {
+        STOCK_DEPTH
+    }
+}
+
+const EMPTY: u32 = u32::MAX;
+
+/// Asks the CPU to start loading every cache line of `value` (a hint with no effect on results), so that
+/// independent per-symbol accesses overlap their memory latency.
+#[inline(always)]
+pub(crate) fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let start = std::ptr::from_ref(value).cast::<i8>();
+        for offset in (0..size_of::<T>()).step_by(64) {
+            // SAFETY: SSE is part of the x86_64 baseline, and a prefetch never faults or changes memory,
+            // whatever the address; these addresses lie inside `value` anyway.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    start.wrapping_add(offset),
+                );
+            }
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
+}
+
+/// One hash slot: the code kept inline beside its id, so a lookup touches one cache line.
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    code: Code,
+    /// The id, or [`EMPTY`].
+    id: u32,
+}
+
+/// Dense ids for instrument codes, in order of first sight.
+#[derive(Debug)]
+pub struct SymbolTable {
+    codes: Vec<Code>,
+    /// Length is a power of two.
+    slots: Box<[Slot]>,
+    mask: usize,
+}
+
+impl SymbolTable {
+    /// An empty table with room for `capacity` codes; allocates everything now.
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.clamp(1, EMPTY as usize - 1);
+        let slots = (capacity * 2).next_power_of_two().max(8);
+        Self {
+            codes: Vec::with_capacity(capacity),
+            slots: vec![
+                Slot {
+                    code: Code::default(),
+                    id: EMPTY,
+                };
+                slots
+            ]
+            .into_boxed_slice(),
+            mask: slots - 1,
+        }
+    }
+
+    /// Most codes the table can hold.
+    pub fn capacity(&self) -> usize {
+        self.codes.capacity()
+    }
+
+    /// Number of codes held.
+    pub fn len(&self) -> usize {
+        self.codes.len()
+    }
+
+    /// True when no code is held.
+    pub fn is_empty(&self) -> bool {
+        self.codes.is_empty()
+    }
+
+    /// The id of `code`, if known.
+    #[inline]
+    pub fn get(&self, code: &Code) -> Option<u32> {
+        let mut slot = hash(code) & self.mask;
+        loop {
+            let entry = &self.slots[slot];
+            if entry.id == EMPTY {
+                return None;
+            }
+            if entry.code == *code {
+                return Some(entry.id);
+            }
+            slot = (slot + 1) & self.mask;
+        }
+    }
+
+    /// The id of `code`, adding it when new; `None` when it is new and the table is full.
+    #[inline]
+    pub fn get_or_insert(&mut self, code: &Code) -> Option<(u32, bool)> {
+        let mut slot = hash(code) & self.mask;
+        loop {
+            let entry = &self.slots[slot];
+            if entry.id == EMPTY {
+                break;
+            }
+            if entry.code == *code {
+                return Some((entry.id, false));
+            }
+            slot = (slot + 1) & self.mask;
+        }
+        if self.codes.len() == self.codes.capacity() {
+            return None;
+        }
+        let id = self.codes.len() as u32;
+        self.codes.push(*code);
+        self.slots[slot] = Slot { code: *code, id };
+        debug_assert_eq!(self.get(code), Some(id));
+        Some((id, true))
+    }
+
+    /// The code of `id`.
+    pub fn code(&self, id: u32) -> Option<&Code> {
+        self.codes.get(id as usize)
+    }
+
+    /// All codes, in id order.
+    pub fn codes(&self) -> &[Code] {
+        &self.codes
+    }
+
+    /// Forgets every code with an id >= `len`, newest first, restoring the table exactly as it was when it held
+    /// `len` codes (removing the most recent linear-probing inserts in reverse order is an exact undo).
+    pub fn truncate(&mut self, len: usize) {
+        while self.codes.len() > len {
+            let Some(code) = self.codes.pop() else { break };
+            let id = self.codes.len() as u32;
+            let mut slot = hash(&code) & self.mask;
+            while self.slots[slot].id != id {
+                slot = (slot + 1) & self.mask;
+            }
+            self.slots[slot] = Slot {
+                code: Code::default(),
+                id: EMPTY,
+            };
+        }
+    }
+}
+
+/// An Fx-style multiplicative hash of the code's bytes (read as two little-endian words).
+#[inline]
+fn hash(code: &Code) -> usize {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let b = code.as_bytes();
+    let mut lo = [0u8; 8];
+    let mut hi = [0u8; 8];
+    let split = b.len().min(8);
+    lo[..split].copy_from_slice(&b[..split]);
+    hi[..b.len() - split].copy_from_slice(&b[split..]);
+    let h = (u64::from_le_bytes(lo).wrapping_mul(K)).rotate_left(5) ^ u64::from_le_bytes(hi);
+    (h.wrapping_mul(K) >> 32) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Code {
+        Code::new(s.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn ids_are_dense_in_order_of_first_sight() {
+        let mut t = SymbolTable::new(4);
+        assert_eq!(t.get_or_insert(&c("005930")), Some((0, true)));
+        assert_eq!(t.get_or_insert(&c("000660")), Some((1, true)));
+        assert_eq!(t.get_or_insert(&c("005930")), Some((0, false)));
+        assert_eq!(t.get(&c("000660")), Some(1));
+        assert_eq!(t.get(&c("K1")), None);
+        assert_eq!(t.code(1), Some(&c("000660")));
+    }
+
+    #[test]
+    fn full_table_refuses_new_codes_only() {
+        let mut t = SymbolTable::new(2);
+        t.get_or_insert(&c("A")).unwrap();
+        t.get_or_insert(&c("B")).unwrap();
+        assert_eq!(t.get_or_insert(&c("C")), None);
+        assert_eq!(t.get_or_insert(&c("B")), Some((1, false)));
+    }
+
+    #[test]
+    fn many_codes_round_trip_and_truncate_undoes_inserts() {
+        let mut t = SymbolTable::new(5000);
+        for i in 0..4000 {
+            t.get_or_insert(&c(&format!("{i:06}"))).unwrap();
+        }
+        for i in 0..4000 {
+            assert_eq!(t.get(&c(&format!("{i:06}"))), Some(i));
+        }
+        t.truncate(3000);
+        assert_eq!(t.len(), 3000);
+        for i in 0..4000 {
+            let want = (i < 3000).then_some(i);
+            assert_eq!(t.get(&c(&format!("{i:06}"))), want);
+        }
+        assert_eq!(t.get_or_insert(&c("999999")), Some((3000, true)));
+    }
+
+    #[test]
+    fn depth_from_code_length() {
+        assert_eq!(depth_of(&c("005930")), 10);
+        assert_eq!(depth_of(&c("101N6000")), 5);
+        assert_eq!(depth_of(&c("K1")), 10);
+    }
+}

@@ -1,0 +1,214 @@
+//! A cache of the key order of recent traffic, so that the next key is usually recognised by one or two
+//! masked word comparisons with the predicted spelling instead of a quote search and a table lookup.
+
+use super::keys::{lookup_quoted, Kind};
+use super::number::load8;
+
+/// Index of the "first key of an object" slot in [`KeyOrder`].
+const FIRST_SLOT: usize = 128;
+
+/// Longest `"key":` tail a prediction covers: the key, its closing quote and the colon.
+const MAX_SPAN: usize = 24;
+
+/// A key spelling seen after another key: the bytes of `key":` as masked words, and what the key is.
+#[derive(Clone, Copy)]
+struct Learned {
+    /// The spelling, zero-padded, eight bytes a word.
+    words: [u64; 3],
+    /// Which bytes of each word belong to the spelling.
+    masks: [u64; 3],
+    /// Number of words used (0: nothing learned).
+    wide: u8,
+    /// Bytes of `key":` (the value starts this far after the key's first byte).
+    span: u8,
+    /// The key's bit (see [`super::keys::Key::bit`]).
+    bit: u8,
+    /// How its value is read.
+    kind: Kind,
+}
+
+/// Nothing learned: a mask of no bytes and a word no masked load equals.
+const NOTHING: Learned = Learned {
+    words: [1, 0, 0],
+    masks: [0; 3],
+    wide: 0,
+    span: 0,
+    bit: 0,
+    kind: Kind::Skip,
+};
+
+/// A recognised compact key: its bit, how its value is read, and the offset where the value starts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct Hit {
+    /// The key's bit.
+    pub bit: u8,
+    /// How its value is read.
+    pub kind: Kind,
+    /// Offset of the value's first byte (just past the colon).
+    pub value: usize,
+}
+
+/// The key order of recent traffic: for each key (and for "start of object"), the exact spelling of the key
+/// that followed it last time. Feeds send their keys in a stable order, so the next key is usually the
+/// predicted one and is recognised by comparing its bytes (with its closing quote and colon) with the
+/// prediction. A cache only: a wrong or missing prediction falls back to the full lookup, and a prediction
+/// is only taken when every byte matches, so results never depend on it.
+#[derive(Clone)]
+pub(crate) struct KeyOrder {
+    after: [Learned; FIRST_SLOT + 1],
+}
+
+impl KeyOrder {
+    /// Nothing learned yet.
+    pub const EMPTY: KeyOrder = KeyOrder {
+        after: [NOTHING; FIRST_SLOT + 1],
+    };
+}
+
+impl Default for KeyOrder {
+    fn default() -> Self {
+        Self::EMPTY
+    }
+}
+
+impl std::fmt::Debug for KeyOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyOrder { .. }")
+    }
+}
+
+/// Where the key order of one object stands: after which key the next one comes.
+#[derive(Clone, Copy)]
+pub(crate) struct Cursor(usize);
+
+impl Cursor {
+    /// At the start of an object.
+    pub fn start() -> Self {
+        Cursor(FIRST_SLOT)
+    }
+
+    /// After the key with `bit`.
+    #[inline(always)]
+    pub fn advance(&mut self, bit: u8) {
+        self.0 = usize::from(bit);
+    }
+}
+
+impl KeyOrder {
+    /// The compact key (`key":` right after its opening quote) starting at `start`, when it is a protocol
+    /// key: predicted from the key that followed `at` last time, or looked up (and then learned).
+    #[inline(always)]
+    pub fn key(&mut self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
+        match self.predict(frame, start, at) {
+            Some(hit) => Some(hit),
+            None => self.look_up(frame, start, at),
+        }
+    }
+
+    /// The predicted key, when `frame[start..]` continues with exactly the spelling that followed `at`.
+    #[inline(always)]
+    fn predict(&self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
+        let l = &self.after[at.0];
+        if load8(frame, start) & l.masks[0] != l.words[0]
+            || (l.wide > 1 && load8(frame, start + 8) & l.masks[1] != l.words[1])
+            || (l.wide > 2 && load8(frame, start + 16) & l.masks[2] != l.words[2])
+        {
+            return None;
+        }
+        Some(Hit {
+            bit: l.bit,
+            kind: l.kind,
+            value: start + usize::from(l.span),
+        })
+    }
+
+    /// Looks the compact key at `start` up and remembers it as the successor of `at`.
+    #[inline(never)]
+    fn look_up(&mut self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
+        let (key, quote) = lookup_quoted(frame, start)?;
+        if frame.get(quote + 1) != Some(&b':') {
+            return None;
+        }
+        let bit = key.bit()? as u8;
+        let span = quote + 2 - start;
+        if span > MAX_SPAN {
+            return None;
+        }
+        let mut learned = Learned {
+            words: [0; 3],
+            masks: [0; 3],
+            wide: span.div_ceil(8) as u8,
+            span: span as u8,
+            bit,
+            kind: key.kind(),
+        };
+        for i in 0..usize::from(learned.wide) {
+            let bytes = (span - 8 * i).min(8);
+            let mask = if bytes == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * bytes)) - 1
+            };
+            learned.masks[i] = mask;
+            learned.words[i] = load8(frame, start + 8 * i) & mask;
+        }
+        self.after[at.0] = learned;
+        Some(Hit {
+            bit,
+            kind: learned.kind,
+            value: start + span,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::keys::Key;
+
+    fn bit(key: Key) -> u8 {
+        key.bit().unwrap() as u8
+    }
+
+    #[test]
+    fn key_order_predicts_only_exact_spellings() {
+        let mut order = KeyOrder::default();
+        let start = Cursor::start();
+        let frame = b"trdPrc\":1";
+        assert_eq!(order.predict(frame, 0, start), None, "nothing learned yet");
+        let hit = Hit {
+            bit: bit(Key::TradePrice),
+            kind: Kind::Decimal,
+            value: 8,
+        };
+        assert_eq!(order.key(frame, 0, start), Some(hit));
+        assert_eq!(order.predict(frame, 0, start), Some(hit));
+        assert_eq!(order.predict(b"trdPrX\":1", 0, start), None);
+        assert_eq!(order.predict(b"trdPrc2\":1", 0, start), None);
+        assert_eq!(order.predict(b"trdPrc", 0, start), None);
+        assert_eq!(order.predict(b"trdPrc\" :1", 0, start), None);
+        assert_eq!(order.key(b"trdPrc\" :1", 0, start), None, "not compact");
+        let mut after = start;
+        after.advance(bit(Key::TradePrice));
+        assert_eq!(
+            order.predict(frame, 0, after),
+            None,
+            "learned per preceding key"
+        );
+        let long = b"askStep10BstordRqty\":1,\"trdTm\":1}";
+        let hit = Hit {
+            bit: bit(Key::AskQty(9)),
+            kind: Kind::Integer,
+            value: 21,
+        };
+        assert_eq!(order.key(long, 0, after), Some(hit));
+        assert_eq!(order.predict(long, 0, after), Some(hit));
+        assert_eq!(order.predict(b"askStep10BstordRqtx\":1", 0, after), None);
+        assert_eq!(order.key(b"trdPrcX\":1", 0, after), None);
+        assert_eq!(
+            order.predict(long, 0, after),
+            Some(hit),
+            "unknown keys are not learned"
+        );
+    }
+}

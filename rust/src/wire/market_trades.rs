@@ -1,0 +1,161 @@
+//! `/ws_ksp` and `/ws_kdq` frames: a bare JSON array of trade objects (values all strings on the wire, but
+//! numbers are accepted too), each a trade or a market-operation signal.
+
+use super::fields::Fields;
+use super::key_order::KeyOrder;
+use super::msg::{Parsed, Source, MAX_TRADES_PER_FRAME};
+use super::push;
+use super::scan::Scanner;
+use crate::error::Reject;
+
+/// Scans a market-trades array whose `[` is next, filling `out` with one trade or signal per element.
+///
+/// # Errors
+/// `TooLarge` past [`MAX_TRADES_PER_FRAME`] elements, `NotProtocol` for a valid array holding a non-object,
+/// and any reason a single element can fail with.
+pub(crate) fn scan(
+    s: &mut Scanner<'_>,
+    out: &mut Parsed,
+    fields: &mut Fields,
+    order: &mut KeyOrder,
+) -> Result<(), Reject> {
+    s.expect(b'[')?;
+    if s.peek()? == b']' {
+        s.set_pos(s.pos() + 1);
+        return Ok(());
+    }
+    let mut count = 0usize;
+    let mut all_objects = true;
+    loop {
+        if count == MAX_TRADES_PER_FRAME {
+            return Err(Reject::TooLarge);
+        }
+        count += 1;
+        if s.peek()? == b'{' && all_objects {
+            fields.reset();
+            fields.scan_object(s, 1, order)?;
+            push::emit(Source::MarketTrades, fields, out)?;
+        } else {
+            all_objects = false;
+            s.skip_value(1)?;
+        }
+        match s.peek()? {
+            b',' => s.set_pos(s.pos() + 1),
+            b']' => {
+                s.set_pos(s.pos() + 1);
+                return if all_objects {
+                    Ok(())
+                } else {
+                    Err(Reject::NotProtocol)
+                };
+            }
+            _ => return Err(Reject::Malformed),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::float_cmp,
+    reason = "parsed values must be exactly the f64 of their text"
+)]
+mod tests {
+    use crate::error::Reject;
+    use crate::wire::{parse_frame, Parsed, Source, ABSENT, MAX_TRADES_PER_FRAME};
+
+    const VENDOR: &[u8] = br#"[{"isuSrtCd":"000210","trdPrc":"81000","trdVol":"5","trdTm":"14340400"},{"isuSrtCd":"500032","trdPrc":"12760","trdVol":"400","trdTm":"14340400"}]"#;
+
+    #[test]
+    fn vendor_example() {
+        let mut out = Parsed::new();
+        parse_frame(VENDOR, &mut out).unwrap();
+        assert_eq!(out.trades.len(), 2);
+        let t = out.trades[0];
+        assert_eq!(t.code.as_bytes(), b"000210");
+        assert_eq!(
+            (t.price, t.qty, t.time, t.side),
+            (81_000.0, 5, 14_340_400, 0)
+        );
+        assert_eq!(t.source, Source::MarketTrades);
+        assert_eq!(t.acc_volume, ABSENT);
+        assert!(t.acc_value.is_nan());
+        let t = out.trades[1];
+        assert_eq!(t.code.as_bytes(), b"500032");
+        assert_eq!((t.price, t.qty), (12_760.0, 400));
+        assert!(out.books.is_empty() && out.signals.is_empty() && out.replies.is_empty());
+    }
+
+    #[test]
+    fn empty_array_numbers_and_signals() {
+        let mut out = Parsed::new();
+        parse_frame(b" [ ] ", &mut out).unwrap();
+        assert!(out.is_empty());
+        let frame = br#"[{"trdTm":31000000,"isuSrtCd":"005930*001"},{"isuSrtCd":"005930","trdPrc":53000,"trdVol":1,"trdTm":9000000,"lstAskbidTpCd":"2"}]"#;
+        parse_frame(frame, &mut out).unwrap();
+        assert_eq!(out.signals.len(), 1);
+        assert_eq!(out.signals[0].value, 31_000_000);
+        assert_eq!(out.signals[0].code.as_bytes(), b"005930");
+        assert_eq!(out.trades.len(), 1);
+        assert_eq!(out.trades[0].side, 1);
+    }
+
+    #[test]
+    fn rejects() {
+        let mut out = Parsed::new();
+        let cases: [(&[u8], Reject); 8] = [
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"81000","trdTm":"14340400"}]"#,
+                Reject::MissingField,
+            ),
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"81000","trdVol":"5"}]"#,
+                Reject::MissingField,
+            ),
+            (
+                br#"[{"trdPrc":"81000","trdVol":"5","trdTm":"14340400"}]"#,
+                Reject::MissingField,
+            ),
+            (b"[1]", Reject::NotProtocol),
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"81000","trdVol":"5","trdTm":"14340400"},]"#,
+                Reject::Malformed,
+            ),
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"-1","trdVol":"5","trdTm":"14340400"}]"#,
+                Reject::BadNumber,
+            ),
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"0","trdVol":"5","trdTm":"14340400"}]"#,
+                Reject::BadNumber,
+            ),
+            (
+                br#"[{"isuSrtCd":"000210","trdPrc":"1","trdVol":"5","trdTm":"14610400"}]"#,
+                Reject::BadTime,
+            ),
+        ];
+        for (frame, want) in cases {
+            assert_eq!(
+                parse_frame(frame, &mut out),
+                Err(want),
+                "{}",
+                String::from_utf8_lossy(frame)
+            );
+            assert!(out.is_empty());
+        }
+    }
+
+    #[test]
+    fn too_many_trades() {
+        let element = r#"{"isuSrtCd":"000210","trdPrc":"81000","trdVol":"5","trdTm":"14340400"}"#;
+        let mut out = Parsed::new();
+        let full = format!("[{}]", vec![element; MAX_TRADES_PER_FRAME].join(","));
+        parse_frame(full.as_bytes(), &mut out).unwrap();
+        assert_eq!(out.trades.len(), MAX_TRADES_PER_FRAME);
+        assert_eq!(out.trades.capacity(), MAX_TRADES_PER_FRAME);
+        let over = format!("[{}]", vec![element; MAX_TRADES_PER_FRAME + 1].join(","));
+        assert_eq!(
+            parse_frame(over.as_bytes(), &mut out),
+            Err(Reject::TooLarge)
+        );
+    }
+}

@@ -1,0 +1,110 @@
+"""Every fault the simulator can inject, one by one: the session survives it with no silently wrong state.
+
+After each fault and its recovery the market is frozen and the stream drained; then every subscribed book equals
+REST ``orderbook`` and every closed bar equals REST ``intraday``. Trades lost in an outage show up as gaps.
+"""
+
+from __future__ import annotations
+
+from kfeed.health import Health
+from kfeed.session import connect
+from session_support import (
+    FAST,
+    SYMBOLS,
+    assert_books_equal_rest,
+    assert_closed_bars_equal_rest,
+    drain,
+    frozen,
+    wait_exchange_minutes,
+    wait_until,
+)
+
+
+async def _verify(sim, session, bars_reader) -> None:
+    await frozen(sim, session)
+    await wait_until(lambda: not session.repairer.pending, 10, "repairs to finish")
+    await session.sync()
+    await assert_books_equal_rest(session, SYMBOLS)
+    await assert_closed_bars_equal_rest(session, drain(bars_reader), SYMBOLS)
+
+
+async def test_drop_reconnects_reports_gaps_and_repairs(sim_factory) -> None:
+    sim = await sim_factory(speed=20.0, start="10:00:00")
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, markets=("kospi",), options=FAST) as session:
+        bars = session.feed.bars("1m").reader()
+        await wait_until(lambda: session.feed.stats()["trades"] > 50, 10, "trades")
+        sim.faults.drop()
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=10)
+        stats = session.stats()
+        assert stats["reconnects"] >= 2  # the /ws and the /ws_ksp channels both came back
+        assert stats["outages"] >= 2
+        await wait_exchange_minutes(session, 2.2)
+        await _verify(sim, session, bars)
+        assert [r.kind for r in sim.faults.log] == ["drop"]
+
+
+async def test_stall_is_detected_as_a_dead_peer(sim_factory) -> None:
+    sim = await sim_factory(speed=2.0, start="10:00:00")
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
+        bars = session.feed.bars("1m").reader()
+        await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
+        sim.faults.stall(4.0)
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        assert session.stats()["dead_peers"] + session.stats()["stalls"] >= 1
+        await session.monitor.wait_for(Health.LIVE, timeout=15)
+        await _verify(sim, session, bars)
+
+
+async def test_malformed_frames_are_counted_not_applied(sim_factory) -> None:
+    sim = await sim_factory(speed=20.0, start="10:00:00")
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
+        bars = session.feed.bars("1m").reader()
+        await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
+        sim.faults.malformed(5)
+        await wait_until(lambda: sum(session.feed.stats()["rejects"].values()) >= 5, 10, "five rejects")
+        assert session.health == Health.LIVE
+        assert session.stats()["reconnects"] == 0
+        await _verify(sim, session, bars)
+
+
+async def test_duplicate_frames_are_not_counted_twice(sim_factory) -> None:
+    sim = await sim_factory(speed=20.0, start="10:00:00")
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
+        bars = session.feed.bars("1m").reader()
+        await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
+        before = session.feed.stats()["duplicates"]
+        sim.faults.duplicate(20)
+        await wait_until(lambda: session.feed.stats()["duplicates"] > before, 10, "a duplicate to be caught")
+        await wait_exchange_minutes(session, 2.2)
+        await _verify(sim, session, bars)
+
+
+async def test_refused_resubscribe_is_retried_until_it_succeeds(sim_factory) -> None:
+    sim = await sim_factory(speed=10.0)
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS[:2], options=FAST) as session:
+        sim.faults.refuse_subscriptions(2)
+        sim.faults.drop()
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=15)
+        assert session.stats()["reconnects"] >= 1
+
+
+async def test_rest_errors_during_the_snapshot_are_retried(sim_factory) -> None:
+    sim = await sim_factory()
+    sim.faults.rest_error(503, 2)
+    sim.faults.rest_error(429, 1)
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS[:2], options=FAST) as session:
+        assert session.health == Health.LIVE
+    assert [r.kind for r in sim.faults.log] == ["rest_error", "rest_error"]
+
+
+async def test_server_restart_is_survived(sim_factory) -> None:
+    sim = await sim_factory(speed=20.0, start="10:00:00")
+    async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
+        bars = session.feed.bars("1m").reader()
+        await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
+        sim.faults.restart(0.5)
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=15)
+        await _verify(sim, session, bars)

@@ -15,6 +15,9 @@ from kfeed._kfeed import (
     RingReader,
     __version__,
 )
+from kfeed.channel import ChannelPolicy
+from kfeed.health import Health
+from kfeed.session import Session, SessionOptions, connect
 
 __all__ = [
     "BAR_BACKFILLED",
@@ -27,7 +30,12 @@ __all__ = [
     "TRADE_INDEX",
     "TRADE_NO_QTY",
     "Bars",
+    "ChannelPolicy",
     "Feed",
+    "Health",
     "RingReader",
+    "Session",
+    "SessionOptions",
     "__version__",
+    "connect",
 ]

@@ -180,9 +180,106 @@ def add_sim_fault(subparsers: Subparsers) -> None:
     parser.set_defaults(run=run_sim_fault)
 
 
+# --- kfeed watch / kfeed rest --------------------------------------------------------------------------------------
+
+KEY_ENV_CLIENT = "KFEED_KEY"
+"""Environment variable the client commands read the API key from (so it stays off the command line)."""
+
+
+def _client_key(args: argparse.Namespace) -> str | None:
+    key: str | None = args.key or os.environ.get(KEY_ENV_CLIENT)
+    if key is None:
+        print(f"kfeed {args.command}: give --key or set ${KEY_ENV_CLIENT}", file=sys.stderr)
+    return key
+
+
+def _add_client_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default="http://127.0.0.1:9887", help="server base URL (default %(default)s)")
+    parser.add_argument("--key", default=None, help=f"API key (default: ${KEY_ENV_CLIENT})")
+
+
+def run_watch(args: argparse.Namespace) -> int:
+    """`kfeed watch`: a live view of a session until Ctrl-C (or --seconds)."""
+    from kfeed.errors import KfeedError
+    from kfeed.watch import watch
+
+    key = _client_key(args)
+    if key is None:
+        return 2
+    symbols = [s for s in args.symbols.split(",") if s]
+    presets = [p for p in args.presets.split(",") if p]
+    markets = [m for m in args.markets.split(",") if m]
+    try:
+        asyncio.run(watch(args.url, key=key, symbols=symbols, presets=presets, markets=markets, seconds=args.seconds))
+    except KfeedError as exc:
+        print(f"kfeed watch: {exc}", file=sys.stderr)
+        return 1
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        return 130
+    return 0
+
+
+def add_watch(subparsers: Subparsers) -> None:
+    """Register `kfeed watch`."""
+    parser = subparsers.add_parser("watch", help="live terminal view: trades, a book, 1-min bars, health")
+    _add_client_arguments(parser)
+    parser.add_argument("--symbols", required=True, help="comma-separated short codes; the first is shown in detail")
+    parser.add_argument("--presets", default="tick,quote10", help="comma-separated presets (default %(default)s)")
+    parser.add_argument("--markets", default="", help="market-wide trade streams: kospi,kosdaq")
+    parser.add_argument("--seconds", type=float, default=None, help="stop after this many seconds")
+    parser.set_defaults(run=run_watch)
+
+
+def _keyword(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, int(value) if value.isdigit() and not value.startswith("0") else value
+
+
+def run_rest(args: argparse.Namespace) -> int:
+    """`kfeed rest FAMILY METHOD ARGS...`: one REST query, printed as a table."""
+    from kfeed.errors import KfeedError
+    from kfeed.rest import SyncRestClient
+    from kfeed.table import print_result
+
+    key = _client_key(args)
+    if key is None:
+        return 2
+    with SyncRestClient(args.url, key=key) as client:
+        family = getattr(client, args.family, None)
+        method = getattr(family, args.method, None) if family is not None else None
+        if method is None or args.method.startswith("_"):
+            print(f"kfeed rest: no method {args.family}.{args.method}", file=sys.stderr)
+            return 2
+        try:
+            result = method(*args.args, **dict(args.option))
+        except (KfeedError, TypeError, ValueError) as exc:
+            print(f"kfeed rest: {exc}", file=sys.stderr)
+            return 1
+    print_result(result, title=f"{args.family}.{args.method}")
+    return 0
+
+
+def add_rest(subparsers: Subparsers) -> None:
+    """Register `kfeed rest`."""
+    parser = subparsers.add_parser(
+        "rest",
+        help="one REST query printed as a table, e.g. `kfeed rest stocks price kospi 005930`",
+        description="FAMILY is stocks, multiquote, futures, options or index; METHOD one of its methods "
+        "(see kfeed.rest); positional ARGS and -o NAME=VALUE options are passed to it.",
+    )
+    _add_client_arguments(parser)
+    parser.add_argument("family", choices=("stocks", "multiquote", "futures", "options", "index"))
+    parser.add_argument("method")
+    parser.add_argument("args", nargs="*")
+    parser.add_argument("-o", "--option", type=_keyword, action="append", default=[], metavar="NAME=VALUE")
+    parser.set_defaults(run=run_rest)
+
+
 # --- registry -------------------------------------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[Subparsers], None]] = [add_sim, add_sim_fault]
+SUBCOMMANDS: list[Callable[[Subparsers], None]] = [add_sim, add_sim_fault, add_watch, add_rest]
 """Every subcommand's registration function, in help order."""
 
 
@@ -200,3 +297,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     result: int = args.run(args)
     return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -99,12 +99,14 @@ class Repairer:
         """Latest trade time (ns) seen in the REST snapshot: trades before it were not streamed to this session."""
         self._pending: dict[str, int] = {}
         self._deferred: dict[tuple[str, str], tuple[int, int]] = {}
+        self._repairing = 0
         self._running: asyncio.Task[None] | None = None
 
     @property
     def pending(self) -> bool:
-        """True while some symbol waits for its book and closed bars to be repaired."""
-        return bool(self._pending) or (self._running is not None and not self._running.done())
+        """True while some symbol waits for its book and closed bars to be repaired (routine final backfills of
+        bars that were open at a repair do not count)."""
+        return bool(self._pending) or self._repairing > 0
 
     @property
     def deferred(self) -> int:
@@ -233,15 +235,21 @@ class Repairer:
                 self.failures += 1
                 log.warning("backfill of %s %s failed (%s); will retry", code, interval, exc)
                 self._defer(code, interval, since_ns, 0)
-        for code, since_ns in work.items():
-            try:
-                await self._repair_one(code, since_ns)
-                self.repairs += 1
-            except (KfeedError, KeyError, OSError) as exc:
-                self.failures += 1
-                log.warning("repair of %s failed (%s); will retry", code, exc)
-                self._pending.setdefault(code, since_ns)
-                await asyncio.sleep(0.2)
+        self._repairing = len(work)
+        try:
+            for code, since_ns in work.items():
+                try:
+                    await self._repair_one(code, since_ns)
+                    self.repairs += 1
+                except (KfeedError, KeyError, OSError) as exc:
+                    self.failures += 1
+                    log.warning("repair of %s failed (%s); will retry", code, exc)
+                    self._pending.setdefault(code, since_ns)
+                    await asyncio.sleep(0.2)
+                finally:
+                    self._repairing -= 1
+        finally:
+            self._repairing = 0
 
     async def _repair_one(self, code: str, since_ns: int) -> None:
         await self._seed([code], books=True)

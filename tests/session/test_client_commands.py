@@ -1,0 +1,120 @@
+"""`kfeed rest`, `kfeed watch` and the demo, run against the simulator."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from kfeed.demo import run_demo
+from kfeed.sim import SimConfig, SimProcess
+from kfeed.watch import watch
+from session_support import FAST
+
+
+def _run_cli(*args: str, key: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, KFEED_KEY=key, COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "kfeed.cli", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+
+def test_rest_command_prints_a_record_and_an_array_as_tables() -> None:
+    config = SimConfig(start="10:00:00", speed=10.0)
+    with SimProcess.start(config) as sim:
+        price = _run_cli("rest", "--url", sim.url, "stocks", "price", "kospi", "005930", key=config.key)
+        assert price.returncode == 0, price.stderr
+        assert "005930" in price.stdout and "acc_volume" in price.stdout
+        history = _run_cli(
+            "rest",
+            "--url",
+            sim.url,
+            "stocks",
+            "history",
+            "kospi",
+            "005930",
+            "20260101",
+            "-o",
+            "limit=5",
+            key=config.key,
+        )
+        assert history.returncode == 0, history.stderr
+        assert "(5 rows)" in history.stdout
+        missing = _run_cli("rest", "--url", sim.url, "stocks", "price", "kospi", "999999", key=config.key)
+        assert missing.returncode == 1 and "10040" in missing.stderr
+        assert config.key not in price.stdout + history.stdout + missing.stdout + missing.stderr
+
+
+def test_rest_command_refuses_to_run_without_a_key() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "KFEED_KEY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "kfeed.cli", "rest", "stocks", "price", "kospi", "005930"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2 and "KFEED_KEY" in done.stderr
+
+
+async def test_watch_prints_plain_status_lines_when_not_a_tty(sim_factory) -> None:
+    sim = await sim_factory(start="10:00:00", speed=10.0)
+    out = io.StringIO()
+    session = await watch(
+        sim.url, key=sim.config.key, symbols=["005930", "000660"], seconds=2.5, refresh=0.5, out=out, options=FAST
+    )
+    lines = [line for line in out.getvalue().splitlines() if line]
+    assert len(lines) >= 2
+    assert all(line.startswith("health=live frames=") for line in lines)
+    assert session.stats()["trades"] > 0
+
+
+async def test_demo_recovers_from_its_disconnect_and_draws_the_chart(tmp_path: Path) -> None:
+    code = await asyncio.wait_for(run_demo(seconds=5.0, out_dir=tmp_path, speed=12.0), 60)
+    assert code == 0
+    png = tmp_path / "005930-1m.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sigint_closes_a_watch_cleanly() -> None:
+    config = SimConfig(start="10:00:00", speed=5.0)
+    with SimProcess.start(config) as sim:
+        env = dict(os.environ, KFEED_KEY=config.key)
+        watcher = subprocess.Popen(
+            [sys.executable, "-m", "kfeed.cli", "watch", "--url", sim.url, "--symbols", "005930"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert watcher.stdout is not None
+        first = watcher.stdout.readline()
+        assert first.startswith("health=live"), first
+        watcher.send_signal(signal.SIGINT)
+        _out, err = watcher.communicate(timeout=20)
+    assert watcher.returncode == 130
+    assert "Traceback" not in err
+
+
+def test_a_session_runs_under_uvloop() -> None:
+    script = """
+import asyncio, uvloop, kfeed
+from kfeed.sim import SimConfig, Simulator
+
+async def main():
+    async with Simulator(SimConfig(start="10:00:00", speed=10)) as sim:
+        async with kfeed.connect(sim.url, key=sim.config.key, symbols=["005930"]) as session:
+            while session.feed.stats()["trades"] < 20:
+                await asyncio.sleep(0.05)
+            print(type(asyncio.get_running_loop()).__module__, session.health.value)
+
+uvloop.run(main())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["uvloop", "live"]

@@ -11,13 +11,14 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import numpy as np
 
 from kfeed import RingReader
 from kfeed.channel import ChannelPolicy
 from kfeed.health import Health
 from kfeed.session import Session, SessionOptions
-from kfeed.sim import SimConfig, Simulator
+from kfeed.sim import SimConfig, SimProcess
 from kfeed.watch import watch
 
 __all__ = ["main", "run_demo", "write_candles"]
@@ -51,20 +52,31 @@ def write_candles(bars: np.ndarray, title: str, path: Path) -> None:
     plt.close(fig)
 
 
+async def _inject(url: str, kind: str) -> list[dict[str, object]]:
+    """Injects one fault into the simulator over its HTTP control API; returns the fault log."""
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{url}/_sim/faults", json={"kind": kind}) as response:
+            response.raise_for_status()
+        async with http.get(f"{url}/_sim/faults") as response:
+            log: list[dict[str, object]] = await response.json()
+            return log
+
+
 async def run_demo(seconds: float, out_dir: Path, speed: float) -> int:
     """Runs the whole demo; returns the process exit code."""
     config = SimConfig(seed=7, speed=speed, start="09:00:00")
     recovery: dict[str, float] = {}
     bar_readers: list[RingReader] = []
-    async with Simulator(config) as sim:
-        print(f"simulator serving {sim.url} (speed {speed}×, start 09:00:00 KST)", flush=True)
+    faults: list[dict[str, object]] = []
+    with SimProcess.start(config) as sim:
+        print(f"simulator serving {sim.url} (its own process; speed {speed}×, start 09:00:00 KST)", flush=True)
 
         async def inject_disconnect(session: Session) -> None:
             bar_readers.append(session.feed.bars("1m").reader())
             await asyncio.sleep(seconds / 2)
             print(">>> injecting a disconnect of every stream", flush=True)
             dropped_at = time.monotonic()
-            sim.faults.drop()
+            faults.extend(await _inject(sim.url, "drop"))
             await session.monitor.wait_for(Health.RECOVERING, timeout=10)
             await session.monitor.wait_for(Health.LIVE, timeout=30)
             recovery["seconds"] = time.monotonic() - dropped_at
@@ -100,7 +112,7 @@ async def run_demo(seconds: float, out_dir: Path, speed: float) -> int:
         print(f"  bars closed {stats['bars_closed']:,}  gaps {stats['gaps']}  duplicates {stats['duplicates']}")
         print(f"  reconnects {stats['reconnects']}  repairs {stats['repairs']}  outages {stats['outages']}")
         print(f"  rejects {sum(stats['rejects'].values())}  recovery {recovery.get('seconds', float('nan')):.3f} s")
-        print(f"  faults injected: {[record.kind for record in sim.faults.log]}")
+        print(f"  faults injected: {[record['kind'] for record in faults]}")
         print(f"  candlestick chart: {png}")
     ok = stats["reconnects"] >= 1 and stats["trades"] > 0 and "seconds" in recovery
     return 0 if ok else 1

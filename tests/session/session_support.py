@@ -15,9 +15,13 @@ from kfeed.sim import Simulator
 SYMBOLS = ("005930", "000660", "005380", "035420", "247540", "086520")
 """KOSPI and KOSDAQ names that trade often in the simulator."""
 
+CALM = {"start": "10:00:00", "rate": 0.5}
+"""Simulator settings for session tests: mid-session at half the usual intensity, so that the in-process simulator
+and the client share one event loop without starving each other on a loaded 2-core machine."""
+
 FAST = SessionOptions(
     policy=ChannelPolicy(
-        heartbeat_interval=0.2, missed_heartbeats=3, stall_timeout=3.0, request_timeout=0.4, reconnect_cap=0.5
+        heartbeat_interval=0.3, missed_heartbeats=3, stall_timeout=3.0, request_timeout=1.0, reconnect_cap=0.5
     ),
     market_stall_timeout=3.0,
 )

@@ -13,7 +13,7 @@ from pathlib import Path
 from kfeed.demo import run_demo
 from kfeed.sim import SimConfig, SimProcess
 from kfeed.watch import watch
-from session_support import FAST
+from session_support import CALM, FAST
 
 
 def _run_cli(*args: str, key: str) -> subprocess.CompletedProcess[str]:
@@ -63,7 +63,7 @@ def test_rest_command_refuses_to_run_without_a_key() -> None:
 
 
 async def test_watch_prints_plain_status_lines_when_not_a_tty(sim_factory) -> None:
-    sim = await sim_factory(start="10:00:00", speed=10.0)
+    sim = await sim_factory(**CALM, speed=10.0)
     out = io.StringIO()
     session = await watch(
         sim.url, key=sim.config.key, symbols=["005930", "000660"], seconds=2.5, refresh=0.5, out=out, options=FAST

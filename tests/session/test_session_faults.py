@@ -9,6 +9,7 @@ from __future__ import annotations
 from kfeed.health import Health
 from kfeed.session import connect
 from session_support import (
+    CALM,
     FAST,
     SYMBOLS,
     assert_books_equal_rest,
@@ -29,7 +30,7 @@ async def _verify(sim, session, bars_reader) -> None:
 
 
 async def test_drop_reconnects_reports_gaps_and_repairs(sim_factory) -> None:
-    sim = await sim_factory(speed=20.0, start="10:00:00")
+    sim = await sim_factory(**CALM, speed=20.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, markets=("kospi",), options=FAST) as session:
         bars = session.feed.bars("1m").reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 50, 10, "trades")
@@ -45,7 +46,7 @@ async def test_drop_reconnects_reports_gaps_and_repairs(sim_factory) -> None:
 
 
 async def test_stall_is_detected_as_a_dead_peer(sim_factory) -> None:
-    sim = await sim_factory(speed=2.0, start="10:00:00")
+    sim = await sim_factory(**CALM, speed=2.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
         bars = session.feed.bars("1m").reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
@@ -57,7 +58,7 @@ async def test_stall_is_detected_as_a_dead_peer(sim_factory) -> None:
 
 
 async def test_malformed_frames_are_counted_not_applied(sim_factory) -> None:
-    sim = await sim_factory(speed=20.0, start="10:00:00")
+    sim = await sim_factory(**CALM, speed=20.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
         bars = session.feed.bars("1m").reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
@@ -69,7 +70,7 @@ async def test_malformed_frames_are_counted_not_applied(sim_factory) -> None:
 
 
 async def test_duplicate_frames_are_not_counted_twice(sim_factory) -> None:
-    sim = await sim_factory(speed=20.0, start="10:00:00")
+    sim = await sim_factory(**CALM, speed=20.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
         bars = session.feed.bars("1m").reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
@@ -81,7 +82,7 @@ async def test_duplicate_frames_are_not_counted_twice(sim_factory) -> None:
 
 
 async def test_refused_resubscribe_is_retried_until_it_succeeds(sim_factory) -> None:
-    sim = await sim_factory(speed=10.0)
+    sim = await sim_factory(**CALM, speed=10.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS[:2], options=FAST) as session:
         sim.faults.refuse_subscriptions(2)
         sim.faults.drop()
@@ -91,7 +92,7 @@ async def test_refused_resubscribe_is_retried_until_it_succeeds(sim_factory) -> 
 
 
 async def test_rest_errors_during_the_snapshot_are_retried(sim_factory) -> None:
-    sim = await sim_factory()
+    sim = await sim_factory(**CALM)
     sim.faults.rest_error(503, 2)
     sim.faults.rest_error(429, 1)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS[:2], options=FAST) as session:
@@ -100,7 +101,7 @@ async def test_rest_errors_during_the_snapshot_are_retried(sim_factory) -> None:
 
 
 async def test_server_restart_is_survived(sim_factory) -> None:
-    sim = await sim_factory(speed=20.0, start="10:00:00")
+    sim = await sim_factory(**CALM, speed=20.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, options=FAST) as session:
         bars = session.feed.bars("1m").reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -43,6 +44,14 @@ async def wait_exchange_minutes(session: Session, minutes: float, timeout: float
     await wait_until(lambda: session.feed.exchange_time > 0, timeout, "the first trade")
     target = session.feed.exchange_time + int(minutes * 60e9)
     await wait_until(lambda: session.feed.exchange_time >= target, timeout, f"{minutes} exchange minutes")
+
+
+def exchange_ns(session: Session, hhmmssmm: int) -> int:
+    """A simulator trade time (``HHMMSSmm``) on the session's trading date, as ns since the epoch."""
+    day = session.feed.trading_date
+    midnight = datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.timezone(datetime.timedelta(hours=9)))
+    seconds = hhmmssmm // 1_000_000 * 3600 + hhmmssmm // 10_000 % 100 * 60 + hhmmssmm // 100 % 100
+    return int(midnight.timestamp()) * 10**9 + seconds * 10**9 + hhmmssmm % 100 * 10**7
 
 
 def _market_of(code: str) -> str:

@@ -15,6 +15,7 @@ from session_support import (
     assert_books_equal_rest,
     assert_closed_bars_equal_rest,
     drain,
+    exchange_ns,
     frozen,
     wait_exchange_minutes,
     wait_until,
@@ -33,6 +34,7 @@ async def test_drop_reconnects_reports_gaps_and_repairs(sim_factory) -> None:
     sim = await sim_factory(**CALM, speed=20.0)
     async with connect(sim.url, key=sim.config.key, symbols=SYMBOLS, markets=("kospi",), options=FAST) as session:
         bars = session.feed.bars("1m").reader()
+        trades = session.feed.trades_reader()
         await wait_until(lambda: session.feed.stats()["trades"] > 50, 10, "trades")
         sim.faults.drop()
         await session.monitor.wait_for(Health.RECOVERING, timeout=5)
@@ -43,6 +45,15 @@ async def test_drop_reconnects_reports_gaps_and_repairs(sim_factory) -> None:
         await wait_exchange_minutes(session, 2.2)
         await _verify(sim, session, bars)
         assert [r.kind for r in sim.faults.log] == ["drop"]
+        received = drain(trades)
+        gapped = {code for code, _ in session.repairer.gaps}
+        for code in SYMBOLS:
+            mine = received[received["symbol"] == session.feed.symbol_id(code)]
+            first = int(mine["time"].min())
+            truth = [t for t in sim.market.trades(code) if exchange_ns(session, t.time) >= first]
+            assert len(mine) <= len(truth)
+            if len(mine) < len(truth):
+                assert code in gapped, f"{code} lost {len(truth) - len(mine)} trades without a reported gap"
 
 
 async def test_stall_is_detected_as_a_dead_peer(sim_factory) -> None:

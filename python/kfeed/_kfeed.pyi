@@ -154,6 +154,9 @@ class Feed:
         BAR_BACKFILLED with BAR_GAP cleared: each overwrites the closed bar with its start still in the ring, or
         the open bar with its start, or is appended to the closed ring (readers see it as new). Returns how many
         were written; ValueError (nothing written) if a bar is not one aligned interval."""
+    def mark_window(self, start_ns: int, end_ns: int, flags: int, codes: Iterable[str] | None = None) -> int:
+        """ORs `flags` into every bar of `codes` (all symbols when None) overlapping [start_ns, end_ns), in every
+        interval, open and closed (still in the ring); one pass per interval. Returns how many bars were marked."""
     def skip_market_trades(self, codes: Iterable[str]) -> None:
         """Marks codes whose trades come from a per-symbol tick/tick10 subscription: their copies on the market-wide
         streams (/ws_ksp, /ws_kdq) are skipped and counted, so no trade is counted twice."""
@@ -168,4 +171,6 @@ class Feed:
         reject_samples {reason: bytes}."""
     def drain_events(self) -> list[tuple[Any, ...]]:
         """Takes the queued events, oldest first: ("result", id, text_bytes), ("error", id, code, message),
-        ("heartbeat", id), ("signal", code, value, time_ns), ("gap", code, expected_acc, got_acc, time_ns)."""
+        ("heartbeat", id), ("signal", code, value, time_ns),
+        ("gap", code, expected_acc, got_acc, since_ns), where since_ns is the exchange time of the symbol's last
+        trade before the gap: trades after it may be missing."""

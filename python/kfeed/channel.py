@@ -24,6 +24,10 @@ __all__ = ["Channel", "ChannelPolicy", "Outage"]
 
 log = logging.getLogger("kfeed.channel")
 
+PERMANENT_REFUSALS = frozenset({10000, 10040, 10050})
+"""Subscribe errors that retrying cannot fix (unknown preset, unknown code, unknown item): such a pair is dropped on
+a resubscribe instead of keeping its whole connection down; any other refusal is retried with the connection."""
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelPolicy:
@@ -90,6 +94,10 @@ class Channel:
         """Times the peer stopped answering heartbeats."""
         self.stalls = 0
         """Times the stream went silent past the stall timeout."""
+        self.refused: list[tuple[tuple[str, str], int]] = []
+        """(preset, code) pairs the server refused for good on a resubscribe, with the error code; dropped."""
+        self.last_data_time = 0
+        """The feed's exchange time (ns) when this link last brought data."""
         self.state = "connecting"
         self.link: Link | None = None
         self._key = key
@@ -164,7 +172,7 @@ class Channel:
             self._set_state("live", "subscribed")
             lost_reason = await self._watch(link)
             lost_at = time.time()
-            lost_exchange_time = self.feed.exchange_time
+            lost_exchange_time = self.last_data_time
             link.close()
             self._set_state("recovering", lost_reason)
 
@@ -180,8 +188,15 @@ class Channel:
             on_event=self._on_event,
         )
         try:
-            for preset, code in self.subscriptions:
-                await link.request("subscribe", {"preset": preset, "isuSrtCd": code})
+            for pair in list(self.subscriptions):
+                try:
+                    await link.subscribe(*pair)
+                except SubscriptionError as exc:
+                    if not self._ready.is_set() or exc.code not in PERMANENT_REFUSALS:
+                        raise
+                    log.error("%s: dropping %s %s for good: %s", self.url, pair[0], pair[1], exc)
+                    self.subscriptions.remove(pair)
+                    self.refused.append((pair, exc.code))
         except BaseException:
             link.close()
             raise
@@ -198,11 +213,17 @@ class Channel:
         await asyncio.sleep(delay)
 
     async def _watch(self, link: Link) -> str:
-        """Heartbeats until the link dies; returns why it was given up."""
+        """Heartbeats until the link dies; returns why it was given up.
+
+        ``last_data_time`` tracks the feed's exchange time when this link last brought data: an outage starts there.
+        A link is stalled when it brings nothing for ``stall_timeout`` while the exchange clock moves on from other
+        streams; a quiet market (nothing moves anywhere) is left to the heartbeat's dead-peer check.
+        """
         policy = self._policy
         missed = 0
         last_data = link.data_frames
         last_data_at = time.monotonic()
+        self.last_data_time = self.feed.exchange_time
         while link.is_open:
             closed = asyncio.ensure_future(link.wait_closed())
             done, _ = await asyncio.wait({closed}, timeout=policy.heartbeat_interval)
@@ -212,9 +233,14 @@ class Channel:
             if link.data_frames != last_data:
                 last_data = link.data_frames
                 last_data_at = time.monotonic()
-            elif policy.stall_timeout is not None and time.monotonic() - last_data_at > policy.stall_timeout:
+                self.last_data_time = self.feed.exchange_time
+            elif (
+                policy.stall_timeout is not None
+                and time.monotonic() - last_data_at > policy.stall_timeout
+                and self.feed.exchange_time > self.last_data_time
+            ):
                 self.stalls += 1
-                return f"no data for {policy.stall_timeout} s (stalled)"
+                return f"no data for {policy.stall_timeout} s while other streams moved on (stalled)"
             try:
                 await link.request("heartbeat")
                 missed = 0

@@ -34,7 +34,7 @@ class HealthMonitor:
         self._state = Health.CONNECTING
         self._reason = "starting"
         self._listeners: list[Callable[[Health, str], None]] = []
-        self._changed = asyncio.Condition()
+        self._waiters: list[tuple[frozenset[Health], asyncio.Future[Health]]] = []
         self.transitions = 0
         """How many times the state changed."""
 
@@ -67,18 +67,20 @@ class HealthMonitor:
                 listener(state, reason)
             except Exception:
                 log.exception("health listener failed")
-        asyncio.get_running_loop().create_task(self._notify())
-
-    async def _notify(self) -> None:
-        async with self._changed:
-            self._changed.notify_all()
+        waiting, self._waiters = self._waiters, []
+        for wanted, future in waiting:
+            if future.done():
+                continue
+            if state in wanted:
+                future.set_result(state)
+            else:
+                self._waiters.append((wanted, future))
 
     async def wait_for(self, *states: Health, timeout: float | None = None) -> Health:
-        """Returns once the state is one of ``states``; raises ``TimeoutError`` after ``timeout`` seconds."""
-
-        async def wait() -> Health:
-            async with self._changed:
-                await self._changed.wait_for(lambda: self._state in states)
-                return self._state
-
-        return await asyncio.wait_for(wait(), timeout)
+        """Returns once the state is one of ``states`` (at once if it already is; a state held only briefly still
+        counts); raises ``TimeoutError`` after ``timeout`` seconds."""
+        if self._state in states:
+            return self._state
+        future: asyncio.Future[Health] = asyncio.get_running_loop().create_future()
+        self._waiters.append((frozenset(states), future))
+        return await asyncio.wait_for(future, timeout)

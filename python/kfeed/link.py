@@ -29,6 +29,7 @@ _request_ids = itertools.count(1)
 """Request ids are unique across every link of the process, so a reply can never be matched to the wrong request."""
 
 _AUTH_ERROR_CODE = 13001
+_TEXT = WSMsgType.TEXT
 
 
 class LinkClosed(SessionError):
@@ -45,7 +46,7 @@ class _Listener(picows.WSListener):
     def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
         link = self._link
         msg_type = frame.msg_type
-        if msg_type == WSMsgType.TEXT and frame.fin:
+        if msg_type == _TEXT and frame.fin:
             link.frames += 1
             if self._ingest(frame.get_payload_as_memoryview()) == 0:
                 link.drain_events()
@@ -155,6 +156,10 @@ class Link:
             raise LinkClosed(f"{method} got no reply from {self.url} within {self._request_timeout} s") from None
         finally:
             self._pending.pop(request_id, None)
+
+    async def subscribe(self, preset: str, code: str) -> None:
+        """Subscribes one (preset, code) pair; raises :class:`SubscriptionError` if refused."""
+        await self.request("subscribe", {"preset": preset, "isuSrtCd": code})
 
     def drain_events(self) -> None:
         """Takes every queued feed event; replies resolve this link's requests, the rest go to the session."""

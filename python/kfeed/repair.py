@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +30,8 @@ __all__ = ["Repairer"]
 log = logging.getLogger("kfeed.repair")
 
 _MULTIQUOTE_BATCH = 20
+_KEPT = 10_000
+_RECENT_NS = 600 * 1_000_000_000
 _BAR_CYCLES = {"10s": 10, "1m": 60, "10m": 600}
 _NS = 1_000_000_000
 _KST_OFFSET_NS = 9 * 3600 * _NS
@@ -69,10 +72,15 @@ def _instrument_path(code: str, markets: dict[str, str]) -> str:
     market = markets.get(code)
     if market is None:
         raise KeyError(code)
-    if market in ("kospi", "kosdaq", "konex"):
+    if market in ("kospi", "kosdaq"):
         return f"/v2/market/stocks/{market}/{code}"
     kind, _, mkt = market.partition(":")
     return f"/v2/market/{kind}/{mkt}/{code}"
+
+
+def index_market(code: str) -> str:
+    """The REST market of an index code: ``Q...`` indices are KOSDAQ's, the rest (``K1``, ``K51``, ``S50``) KOSPI's."""
+    return "index:kosdaq" if code.startswith("Q") else "index:kospi"
 
 
 class Repairer:
@@ -91,10 +99,10 @@ class Repairer:
         """Repairs that failed (and were retried)."""
         self.bars_backfilled = 0
         """Bars replaced from REST intraday."""
-        self.gaps: list[tuple[str, int]] = []
-        """(code, exchange time ns) of every gap the feed reported, oldest first."""
-        self.signals: list[tuple[str, int, int]] = []
-        """(code, value, exchange time ns) of every market-operation signal seen."""
+        self.gaps: deque[tuple[str, int]] = deque(maxlen=_KEPT)
+        """(code, exchange time ns) of the latest gaps the feed reported, oldest first."""
+        self.signals: deque[tuple[str, int, int]] = deque(maxlen=_KEPT)
+        """(code, value, exchange time ns) of the latest market-operation signals."""
         self.snapshot_time = 0
         """Latest trade time (ns) seen in the REST snapshot: trades before it were not streamed to this session."""
         self._pending: dict[str, int] = {}
@@ -116,6 +124,9 @@ class Repairer:
     async def snapshot(self, symbols: Sequence[str], presets: Sequence[str]) -> None:
         """Seeds the symbol table from the REST lists, then books and last trades for ``symbols``."""
         await self._load_lists()
+        if "index" in presets:
+            for code in symbols:
+                self.markets.setdefault(code, index_market(code))
         self.feed.add_symbols(list(self.markets))
         await self._seed(symbols, books="quote10" in presets or "quote" in presets)
 
@@ -136,6 +147,8 @@ class Repairer:
             if market is not None:
                 by_market.setdefault(market, []).append(code)
         for market, members in by_market.items():
+            if market.startswith("index:"):
+                continue
             if market in ("kospi", "kosdaq"):
                 for i in range(0, len(members), _MULTIQUOTE_BATCH):
                     batch = ",".join(members[i : i + _MULTIQUOTE_BATCH])
@@ -206,6 +219,12 @@ class Repairer:
             since_ns = min(since_ns, known[0])
         self._deferred[(code, interval)] = (since_ns, due_ns)
 
+    def repair_all(self, codes: Sequence[str]) -> None:
+        """Queues every code for a repair of its last ten minutes (used when loss may have gone unreported)."""
+        since = self.feed.exchange_time - _RECENT_NS
+        for code in codes:
+            self._pending[code] = min(self._pending.get(code, since), since)
+
     async def after_outage(self, outage: Outage, codes: Sequence[str]) -> None:
         """Queues every code of a stream that was down; its bars from the outage's start are backfilled."""
         since = outage.exchange_time
@@ -231,7 +250,9 @@ class Repairer:
         for (code, interval), since_ns in due:
             try:
                 await self._backfill(code, interval, since_ns, defer_open=False)
-            except (KfeedError, KeyError, OSError) as exc:
+            except KeyError:
+                log.warning("cannot backfill %s: its market is unknown", code)
+            except (KfeedError, OSError) as exc:
                 self.failures += 1
                 log.warning("backfill of %s %s failed (%s); will retry", code, interval, exc)
                 self._defer(code, interval, since_ns, 0)
@@ -241,7 +262,10 @@ class Repairer:
                 try:
                     await self._repair_one(code, since_ns)
                     self.repairs += 1
-                except (KfeedError, KeyError, OSError) as exc:
+                except KeyError:
+                    self.failures += 1
+                    log.warning("cannot repair %s: its market is unknown", code)
+                except (KfeedError, OSError) as exc:
                     self.failures += 1
                     log.warning("repair of %s failed (%s); will retry", code, exc)
                     self._pending.setdefault(code, since_ns)
@@ -274,9 +298,11 @@ class Repairer:
     async def _intraday(self, code: str, cycle: int, since_ns: int) -> np.ndarray:
         market = self.markets[code]
         start = _time_of_day(max(since_ns, 0))
-        if market in ("kospi", "kosdaq", "konex"):
+        if market in ("kospi", "kosdaq"):
             return await self.rest.stocks.intraday(market, code, cycle=cycle, start=start)
         kind, _, mkt = market.partition(":")
+        if kind == "index":
+            return await self.rest.index.intraday(mkt, code, cycle=cycle, start=start)
         family = self.rest.futures if kind == "futures" else self.rest.options
         return await family.intraday(mkt, code, cycle=cycle, start=start)
 

@@ -13,11 +13,12 @@ import logging
 import signal
 import ssl
 import time
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kfeed._kfeed import Feed
+from kfeed._kfeed import BAR_GAP, Feed
 from kfeed.channel import Channel, ChannelPolicy, Outage
 from kfeed.errors import SessionError
 from kfeed.health import Health, HealthMonitor
@@ -30,6 +31,10 @@ log = logging.getLogger("kfeed.session")
 
 MARKET_STREAMS = {"kospi": "/ws_ksp", "kosdaq": "/ws_kdq"}
 """Market name → the path of its all-trades stream."""
+_STREAM_MARKETS = {path: market for market, path in MARKET_STREAMS.items()}
+
+_KEPT = 10_000
+"""How many outages, gaps and signals are kept for inspection; counters cover all of them."""
 
 _PRESETS = frozenset({"tick", "quote", "tick10", "quote10", "index"})
 
@@ -88,8 +93,11 @@ class Session:
         self.rest = RestClient(self.rest_url, key=key, trading_date=self.feed.trading_date)
         self.monitor = HealthMonitor()
         self.channels: list[Channel] = []
-        self.outages: list[Outage] = []
-        """Every span a stream was down, oldest first."""
+        self.outages: deque[Outage] = deque(maxlen=_KEPT)
+        """The latest spans a stream was down, oldest first (the count of all is in ``stats()``)."""
+        self.outage_count = 0
+        self.bars_flagged = 0
+        """Bars flagged ``BAR_GAP`` because an all-trades stream was down while they were open."""
         self.repairer = Repairer(
             self.feed, self.rest, self.monitor, close_delay=float(self.options.feed.get("bar_close_delay", 1.0))
         )
@@ -97,6 +105,8 @@ class Session:
         self._member = member
         self._pump: asyncio.Task[None] | None = None
         self._started_at = 0.0
+        self._started = False
+        self._events_dropped = 0
 
     def __repr__(self) -> str:
         return (
@@ -128,9 +138,13 @@ class Session:
             await self.sync()
             await asyncio.wait_for(self.repairer.settle(), self.options.connect_timeout)
             self.repairer.after_start(self.symbols)
+        except TimeoutError:
+            await self.close()
+            raise SessionError(f"the startup repairs did not finish within {self.options.connect_timeout} s") from None
         except BaseException:
             await self.close()
             raise
+        self._started = True
         self._pump = asyncio.get_running_loop().create_task(self._pump_events(), name="kfeed-events")
         self._update_health()
 
@@ -162,7 +176,10 @@ class Session:
             self.repairer.on_event(event)
 
     def staleness(self, code: str) -> float:
-        """Seconds since ``code`` last changed (a trade or book update); ``inf`` if it never has."""
+        """Seconds since ``code`` last changed (a trade or book update); ``inf`` if it never has.
+
+        Raises ``KeyError`` for a code the feed does not know.
+        """
         last = int(self.feed.last_update[self.feed.symbol_id(code)])
         return float("inf") if last == 0 else max(0.0, time.time() - last / 1e9)
 
@@ -176,11 +193,12 @@ class Session:
             "reconnects": sum(c.reconnects for c in self.channels),
             "dead_peers": sum(c.dead_peers for c in self.channels),
             "stalls": sum(c.stalls for c in self.channels),
-            "outages": len(self.outages),
+            "outages": self.outage_count,
             "repairs": self.repairer.repairs,
             "repair_failures": self.repairer.failures,
             "bars_backfilled": self.repairer.bars_backfilled,
             "bars_deferred": self.repairer.deferred,
+            "bars_flagged": self.bars_flagged,
             "streams": {c.url: c.state for c in self.channels},
             "uptime": time.time() - self._started_at if self._started_at else 0.0,
         }
@@ -217,12 +235,26 @@ class Session:
 
     async def _on_outage(self, outage: Outage, subscriptions: Sequence[tuple[str, str]]) -> None:
         self.outages.append(outage)
+        self.outage_count += 1
         log.warning("%s was down %.3f s: %s", outage.path, outage.ended - outage.started, outage.reason)
+        market = _STREAM_MARKETS.get(outage.path)
+        if market is not None:
+            self._flag_market_outage(market, outage)
         await self.repairer.after_outage(outage, sorted({code for _, code in subscriptions}))
+
+    def _flag_market_outage(self, market: str, outage: Outage) -> None:
+        """Flags ``BAR_GAP`` on the bars an all-trades stream's outage may have left short.
+
+        Symbols whose trades come from a ``/ws`` tick subscription are unaffected; the rest of the market is too
+        large to backfill from REST, so its bars over the outage are flagged instead.
+        """
+        detailed = set(self.symbols) if {"tick", "tick10"} & set(self.presets) else set()
+        codes = [c for c, m in self.repairer.markets.items() if m == market and c not in detailed]
+        self.bars_flagged += self.feed.mark_window(outage.exchange_time, self.feed.exchange_time, BAR_GAP, codes)
 
     def _update_health(self, reason: str = "") -> None:
         states = [c.state for c in self.channels]
-        if self.monitor.state == Health.CLOSED:
+        if self.monitor.state == Health.CLOSED or not self._started:
             return
         if any(s in ("degraded", "failed") for s in states):
             self.monitor.set(Health.DEGRADED, reason or "a stream keeps failing")
@@ -236,6 +268,11 @@ class Session:
         while True:
             for event in self.feed.drain_events():
                 self.repairer.on_event(event)
+            dropped = self.feed.stats()["events_dropped"]
+            if dropped != self._events_dropped:
+                self._events_dropped = dropped
+                log.warning("the feed's event queue overflowed: repairing every subscribed symbol")
+                self.repairer.repair_all(self.symbols)
             await self.repairer.run_pending()
             self._update_health()
             await asyncio.sleep(0.05)

@@ -21,6 +21,8 @@ __all__ = ["WatchView", "watch"]
 
 _KST_OFFSET_NS = 9 * 3600 * 1_000_000_000
 _SHOWN_TRADES = 12
+_SIDES = {1: "+", -1: "-"}
+"""How the trades table shows a trade's side (buy-initiated, sell-initiated; anything else is "?")."""
 
 
 def _clock(ns: int) -> str:
@@ -80,7 +82,7 @@ class WatchView:
         for column in ("time", "symbol", "price", "qty", "side"):
             trades.add_column(column, justify="right")
         for at, symbol, price, qty, side in reversed(self.trades):
-            trades.add_row(_clock(at), feed.symbol(symbol), f"{price:,.2f}", f"{qty:,}", "+-?"[(1 - side) % 3])
+            trades.add_row(_clock(at), feed.symbol(symbol), f"{price:,.2f}", f"{qty:,}", _SIDES.get(side, "?"))
         book = feed.book(self.focus)
         book_table = Table(title=f"{self.focus} book ({int(book['updates'])} updates)", expand=True)
         for column in ("bid qty", "bid", "ask", "ask qty"):

@@ -54,7 +54,8 @@ pub enum Event {
         expected: i64,
         /// Cumulative volume it carried.
         got: i64,
-        /// Exchange time of the trade, ns since the epoch.
+        /// Exchange time of the symbol's last applied trade before the gap (the trade that revealed it when none
+        /// was seen before), ns since the epoch: trades from here on may be missing.
         time: i64,
     },
 }

@@ -7,7 +7,7 @@ use crate::clock::{Date, ExchangeClock};
 use crate::error::Reject;
 use crate::events::{Event, Events};
 use crate::ring::{Ring, Sequenced};
-use crate::rows::{BookRow, QuoteRow, TradeRow, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
+use crate::rows::{BookRow, QuoteRow, TradeRow, BAR_GAP, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
 use crate::stats::Stats;
 use crate::symbols::{depth_of, prefetch, SymbolTable};
 use crate::wire::{self, Code, Parsed, ReplyKind, Source, ABSENT};
@@ -69,6 +69,8 @@ pub struct State {
     pub last_update: Box<[i64]>,
     /// Cumulative volume of the last tick/tick10 trade per symbol id, or [`ABSENT`].
     pub last_acc: Box<[i64]>,
+    /// Exchange time (ns) of the last trade applied per symbol id; 0 = none.
+    pub last_trade_time: Box<[i64]>,
     /// Per symbol id: its trades come from a per-symbol stream, so copies on the market-wide streams are skipped.
     pub skip_market_trades: Box<[bool]>,
     /// See [`FeedConfig::bar_close_delay_ns`].
@@ -115,6 +117,7 @@ impl Feed {
                 books,
                 last_update: vec![0; symbols].into_boxed_slice(),
                 last_acc: vec![ABSENT; symbols].into_boxed_slice(),
+                last_trade_time: vec![0; symbols].into_boxed_slice(),
                 skip_market_trades: vec![false; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
                 bars: INTERVALS_SECS.map(|s| BarSeries::new(s, symbols, config.bar_capacity)),
@@ -313,11 +316,18 @@ impl State {
                 if last != ABSENT && trade.qty != ABSENT && last + trade.qty != trade.acc_volume {
                     flags |= TRADE_GAP;
                     self.stats.gaps += 1;
+                    let since = match self.last_trade_time[idx] {
+                        0 => time,
+                        previous => previous,
+                    };
+                    for series in &mut self.bars {
+                        series.mark(id, since, time, BAR_GAP);
+                    }
                     let gap = Event::Gap {
                         code: trade.code,
                         expected: last + trade.qty,
                         got: trade.acc_volume,
-                        time,
+                        time: since,
                     };
                     if !self.events.push(gap) {
                         self.stats.events_dropped += 1;
@@ -325,6 +335,7 @@ impl State {
                 }
                 self.last_acc[idx] = trade.acc_volume;
             }
+            self.last_trade_time[idx] = time;
             let qty = if trade.qty == ABSENT {
                 flags |= TRADE_NO_QTY;
                 0

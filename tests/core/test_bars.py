@@ -113,7 +113,8 @@ def test_bar_closes_on_another_symbols_trade_and_gaps_are_flagged():
     current = bars.current
     assert current["trades"][0] == 0 and current["start"][1] == exchange_ns(9_003_000)
     assert feed.stats()["gaps"] == 1
-    assert feed.drain_events() == [("gap", "005930", 3, 5, exchange_ns(9_000_500))]
+    # A gap dates from the symbol's previous trade: anything after it may be missing.
+    assert feed.drain_events() == [("gap", "005930", 3, 5, exchange_ns(9_000_000))]
 
 
 def test_late_trade_is_not_put_in_a_closed_bar():

@@ -5,15 +5,18 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 from kfeed.demo import run_demo
+from kfeed.session import connect
 from kfeed.sim import SimConfig, SimProcess
-from kfeed.watch import watch
-from session_support import CALM, FAST
+from kfeed.watch import WatchView, watch
+from rich.console import Console
+from session_support import CALM, FAST, wait_until
 
 
 def _run_cli(*args: str, key: str) -> subprocess.CompletedProcess[str]:
@@ -118,3 +121,22 @@ uvloop.run(main())
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["uvloop", "live"]
+
+
+async def test_watch_view_renders_trades_book_and_bars(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=10.0)
+    presets = ("tick10", "quote10")  # tick10 carries the side of each trade
+    async with connect(sim.url, key=sim.config.key, symbols=["005930"], presets=presets, options=FAST) as session:
+        view = WatchView(session, focus="005930")
+        await wait_until(lambda: session.feed.stats()["trades"] > 30, 10, "trades")
+        view.refresh()
+        console = Console(record=True, width=160, file=io.StringIO())
+        console.print(view.render())
+        text = console.export_text()
+    assert "last trades" in text and "005930 book" in text and "current 1-min bars" in text
+    trades_table = text[text.index("last trades") : text.index("005930 book")]
+    rows = [line for line in trades_table.splitlines() if re.search(r"\d\d:\d\d:\d\d\.\d{3}", line)]
+    shown = [[cell.strip() for cell in row.split("│") if cell.strip()][-1] for row in rows]
+    expected = ["+" if side == 1 else "-" if side == -1 else "?" for *_, side in reversed(view.trades)]
+    assert shown == expected and len(shown) > 0
+    assert set(shown) <= {"+", "-"}

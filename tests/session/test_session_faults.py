@@ -6,6 +6,7 @@ REST ``orderbook`` and every closed bar equals REST ``intraday``. Trades lost in
 
 from __future__ import annotations
 
+from kfeed import BAR_GAP
 from kfeed.health import Health
 from kfeed.session import connect
 from session_support import (
@@ -120,3 +121,29 @@ async def test_server_restart_is_survived(sim_factory) -> None:
         await session.monitor.wait_for(Health.RECOVERING, timeout=5)
         await session.monitor.wait_for(Health.LIVE, timeout=15)
         await _verify(sim, session, bars)
+
+
+async def test_an_index_session_survives_a_drop_and_backfills_its_bars(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=20.0)
+    async with connect(sim.url, key=sim.config.key, symbols=["K1", "Q1"], presets=("index",), options=FAST) as session:
+        await wait_until(lambda: session.feed.stats()["index"] > 5, 10, "index prints")
+        sim.faults.drop()
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=10)
+        await wait_until(lambda: session.stats()["repairs"] >= 2, 10, "both indices repaired")
+        assert session.stats()["repair_failures"] == 0
+
+
+async def test_an_outage_of_the_market_stream_flags_the_bars_it_left_short(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=20.0)
+    async with connect(sim.url, key=sim.config.key, markets=("kospi",), options=FAST) as session:
+        await wait_until(lambda: session.feed.stats()["trades"] > 200, 10, "market-wide trades")
+        sim.faults.drop("/ws_ksp")
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=10)
+        await wait_until(lambda: session.stats()["bars_flagged"] > 0, 5, "flagged bars")
+        current = session.feed.bars("10m").current
+        flagged = current[(current["trades"] > 0) & (current["flags"] & BAR_GAP != 0)]
+        assert len(flagged) > 0
+        outage = session.outages[-1]
+        assert all(int(bar["end"]) > outage.exchange_time for bar in flagged)

@@ -333,3 +333,36 @@ fn market_wide_copies_of_a_detailed_symbols_trades_are_skipped() {
     assert_eq!(f.state.trades.written(), 1);
     assert_eq!(f.state.bars[0].current()[0].trades, 0);
 }
+
+#[test]
+fn a_gap_dates_from_the_previous_trade_and_flags_every_bar_since() {
+    let mut f = feed();
+    apply(
+        &mut f,
+        &frame_of(&[tick("005930", 9_000_500, 100.0, 2, 10)], &[]),
+    )
+    .unwrap();
+    apply(
+        &mut f,
+        &frame_of(&[tick("000660", 9_001_500, 100.0, 1, 1)], &[]),
+    )
+    .unwrap();
+    apply(
+        &mut f,
+        &frame_of(&[tick("005930", 9_002_500, 101.0, 3, 20)], &[]),
+    )
+    .unwrap();
+    let previous = f.state.clock.to_ns(9_000_500);
+    let events: Vec<_> = f.state.events.drain().collect();
+    assert!(matches!(events[..], [Event::Gap { time, .. }] if time == previous));
+    let ten_second = f.state.bars[0].closed();
+    let first = (ten_second.oldest()..ten_second.written())
+        .filter_map(|seq| ten_second.get(seq))
+        .find(|bar| bar.symbol == 0)
+        .expect("005930's 09:00:00 10 s bar closed");
+    assert_eq!(
+        first.flags & BAR_GAP,
+        BAR_GAP,
+        "the closed bar where trades went missing is flagged too"
+    );
+}

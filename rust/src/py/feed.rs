@@ -349,6 +349,33 @@ impl PyFeed {
         Ok(self.core.state.bars[series].mark(id, start_ns, end_ns, flags))
     }
 
+    /// ORs `flags` into every bar of the given codes (all known symbols when None) overlapping `[start_ns, end_ns)`,
+    /// in every interval, one pass per interval. Returns how many bars were marked.
+    #[pyo3(signature = (start_ns, end_ns, flags, codes=None))]
+    fn mark_window(
+        &mut self,
+        start_ns: i64,
+        end_ns: i64,
+        flags: u8,
+        codes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let state = &mut self.core.state;
+        let mut ids = vec![codes.is_none(); state.symbols.len()];
+        if let Some(codes) = codes {
+            for text in codes.try_iter()? {
+                let code = code_of(text?.extract::<&str>()?)?;
+                if let Some(id) = state.symbols.get(&code) {
+                    ids[id as usize] = true;
+                }
+            }
+        }
+        Ok(state
+            .bars
+            .iter_mut()
+            .map(|series| series.mark_many(&ids, start_ns, end_ns, flags))
+            .sum())
+    }
+
     /// Puts bars of `code` repaired from REST (`BAR_DTYPE` rows; `symbol` is ignored) in place, flagged
     /// `BAR_BACKFILLED`: each overwrites the closed bar with its start still in the ring, or the open bar with its
     /// start, or is appended to the closed ring. Returns how many were written.

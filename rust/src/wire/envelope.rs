@@ -157,7 +157,11 @@ fn dispatch(env: &Envelope, fields: &Fields, out: &mut Parsed) -> Result<(), Rej
             } else {
                 Source::Change
             };
-            push::emit(source, fields, out)
+            if source == Source::Tick {
+                push::emit_trade(source, fields, out)
+            } else {
+                push::emit(source, fields, out)
+            }
         }
         Method::Heartbeat if !answered => {
             let none = Span::default();

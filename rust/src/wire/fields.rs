@@ -2,20 +2,19 @@
 //! reusable [`Fields`] in one pass: keys dispatched on their bytes, values parsed in place, duplicates caught
 //! by the same bitset that records presence.
 //!
-//! Each member first takes a fast path for the compact form every feed sends (`"key":value` with no
-//! whitespace, plain strings, short numbers); anything else, including every error, is handed to the general
-//! path, which is the specification: the fast path either produces exactly what the general path would, or
-//! leaves no trace and declines.
+//! Each member first takes the fast path of [`super::compact`] (the compact form every feed sends); anything
+//! else, including every error, is read here by the general path, which is the specification.
 
-use super::key_order::{Cursor, Hit, KeyOrder};
-use super::keys::{lookup, Key, KeySet, Kind, IGNORED_BIT};
+use super::compact::Next;
+use super::key_order::{Cursor, KeyOrder};
+use super::keys::{lookup, Key, KeySet, IGNORED_BIT};
 use super::msg::{Code, Source, MAX_LEVELS};
 use super::number;
 use super::scan::{RawStr, Scanner};
 use crate::error::Reject;
 
 /// Number of keys that store a value: every key below the ignored ones (see [`Key::bit`]).
-const STORED: usize = IGNORED_BIT as usize;
+pub(super) const STORED: usize = IGNORED_BIT as usize;
 
 /// The fields of one object. Only values whose key is in `seen` are meaningful; resetting is clearing `seen`,
 /// so the value arrays are never cleared (the parser keeps one `Fields` per thread).
@@ -30,9 +29,9 @@ pub(crate) struct Fields {
     /// +1 / -1 / 0 from `lstAskbidTpCd`.
     pub side: i8,
     /// Decimal values (prices, `accTrdval`), indexed by key bit.
-    decimals: [f64; STORED],
+    pub(super) decimals: [f64; STORED],
     /// Integer values (quantities, totals, times), indexed by key bit.
-    integers: [i64; STORED],
+    pub(super) integers: [i64; STORED],
 }
 
 impl Fields {
@@ -53,53 +52,10 @@ impl Default for Fields {
     }
 }
 
-/// What is due where the fast path stopped.
-#[derive(Clone, Copy)]
-enum Next {
-    /// A member (the fast path declined it).
-    Member,
-    /// A comma or the closing brace, after something other than one of them.
-    Delimiter,
-    /// Nothing: the object's closing brace was consumed.
-    Closed,
-}
-
 /// The value slot of a key that stores one.
 #[inline(always)]
 fn slot(key: Key) -> usize {
     key.bit().map_or(0, |bit| bit as usize)
-}
-
-/// Offset after a number that ended at `end`: past its closing quote when it was `quoted` (`None` when that
-/// quote is missing).
-#[inline(always)]
-fn close_quote(buf: &[u8], end: usize, quoted: bool) -> Option<usize> {
-    if !quoted {
-        Some(end)
-    } else if buf.get(end) == Some(&b'"') {
-        Some(end + 1)
-    } else {
-        None
-    }
-}
-
-/// Offset of the byte after the plain string whose contents start at `pos` (no escapes, no control bytes),
-/// or `None` when it is not plain or not closed.
-#[inline(always)]
-fn plain_string_end(buf: &[u8], mut pos: usize) -> Option<usize> {
-    use super::scan::bytes_equal;
-    loop {
-        let word = number::load8(buf, pos);
-        let below_space = word.wrapping_sub(0x2020_2020_2020_2020) & !word & 0x8080_8080_8080_8080;
-        let quote = bytes_equal(word, b'"');
-        let stop = quote | bytes_equal(word, b'\\') | below_space;
-        if stop != 0 {
-            let at = stop.trailing_zeros();
-            // The lowest flagged byte is exact: it is the closing quote or the string is not plain.
-            return ((quote >> at) & 1 == 1).then_some(pos + (at / 8) as usize + 1);
-        }
-        pos += 8;
-    }
 }
 
 /// Reads a value that may be a bare number or a string holding one, with `parse` at its first digit.
@@ -148,38 +104,9 @@ fn preset(raw: RawStr<'_>) -> Result<Source, Reject> {
     preset_bytes(raw.bytes).ok_or(Reject::UnknownPreset)
 }
 
-/// The preset named by a string of under eight bytes given as a zero-padded little-endian word, if any.
-#[inline(always)]
-fn preset_word(word: u64) -> Option<Source> {
-    const fn w(text: &[u8]) -> u64 {
-        let mut word = 0u64;
-        let mut i = 0;
-        while i < text.len() {
-            word |= (text[i] as u64) << (8 * i);
-            i += 1;
-        }
-        word
-    }
-    const TICK: u64 = w(b"tick");
-    const QUOTE: u64 = w(b"quote");
-    const TICK10: u64 = w(b"tick10");
-    const QUOTE10: u64 = w(b"quote10");
-    const INDEX: u64 = w(b"index");
-    const CHANGE: u64 = w(b"change");
-    Some(match word {
-        TICK => Source::Tick,
-        QUOTE => Source::Quote,
-        TICK10 => Source::Tick10,
-        QUOTE10 => Source::Quote10,
-        INDEX => Source::Index,
-        CHANGE => Source::Change,
-        _ => return None,
-    })
-}
-
 /// The preset the contents of a `preset` string name, if any.
 #[inline(always)]
-fn preset_bytes(bytes: &[u8]) -> Option<Source> {
+pub(super) fn preset_bytes(bytes: &[u8]) -> Option<Source> {
     Some(match bytes {
         b"tick" => Source::Tick,
         b"quote" => Source::Quote,
@@ -266,7 +193,10 @@ impl Fields {
         loop {
             // A member (or, first, the closing brace) is due.
             let start = s.pos();
-            let (pos, next) = self.fast_members(s.buf(), start, order, &mut cursor);
+            let (pos, next) = match s.padded() {
+                Some(frame) => self.fast_members(frame, start, order, &mut cursor),
+                None => (start, Next::Member),
+            };
             s.set_pos(pos);
             first &= pos == start;
             match next {
@@ -289,126 +219,6 @@ impl Fields {
                 _ => return Err(Reject::Malformed),
             }
         }
-    }
-
-    /// Reads compact members from `pos` (where a member is due) for as long as the fast path takes them:
-    /// the offset reached and what is due there.
-    #[inline(always)]
-    fn fast_members(
-        &mut self,
-        buf: &[u8],
-        mut pos: usize,
-        order: &mut KeyOrder,
-        cursor: &mut Cursor,
-    ) -> (usize, Next) {
-        let mut seen = self.seen;
-        let next = loop {
-            let Some(end) = self.member_fast(buf, pos, &mut seen, order, cursor) else {
-                break Next::Member;
-            };
-            match buf.get(end) {
-                Some(b',') => pos = end + 1,
-                Some(b'}') => {
-                    pos = end + 1;
-                    break Next::Closed;
-                }
-                _ => {
-                    pos = end;
-                    break Next::Delimiter;
-                }
-            }
-        };
-        self.seen = seen;
-        (pos, next)
-    }
-
-    /// The fast path for the member whose key's opening quote is at `pos`: `Some(offset after the value)`
-    /// when the member is compact and valid (and then it is recorded exactly as [`Self::member`] would),
-    /// `None` with nothing recorded otherwise.
-    #[inline(always)]
-    fn member_fast(
-        &mut self,
-        buf: &[u8],
-        pos: usize,
-        seen: &mut KeySet,
-        order: &mut KeyOrder,
-        cursor: &mut Cursor,
-    ) -> Option<usize> {
-        if buf.get(pos) != Some(&b'"') {
-            return None;
-        }
-        let Hit { bit, kind, value } = order.key(buf, pos + 1, *cursor)?;
-        if seen.contains(u32::from(bit)) {
-            return None;
-        }
-        let quoted = buf.get(value) == Some(&b'"');
-        let at = value + usize::from(quoted);
-        let slot = usize::from(bit);
-        let end = match kind {
-            Kind::Code => {
-                let close = plain_string_end(buf, at).filter(|_| quoted)?;
-                let len = close - 1 - at;
-                let mask = |n: usize| match n {
-                    0 => 0,
-                    1..=7 => (1u64 << (8 * n)) - 1,
-                    _ => u64::MAX,
-                };
-                let low = number::load8(buf, at) & mask(len);
-                let high = number::load8(buf, at + 8) & mask(len.saturating_sub(8));
-                self.code = Code::from_words(len, low, high as u32)?;
-                close
-            }
-            Kind::Preset => {
-                // Every preset name is shorter than eight bytes: the closing quote is in the first word.
-                let word = number::load8(buf, at);
-                let len = (super::scan::bytes_equal(word, b'"').trailing_zeros() / 8) as usize;
-                if !quoted || len >= 8 {
-                    return None;
-                }
-                self.preset = preset_word(word & ((1u64 << (8 * len)) - 1))?;
-                at + len + 1
-            }
-            Kind::Skip if quoted => plain_string_end(buf, at)?,
-            Kind::Skip => {
-                let digits = at + usize::from(buf.get(at) == Some(&b'-'));
-                number::price_fast(buf, digits)?.1
-            }
-            Kind::Side => {
-                let digit = *buf.get(at)?;
-                let after = *buf.get(at + 1)?;
-                let closed = if quoted {
-                    after == b'"'
-                } else {
-                    matches!(after, b',' | b'}')
-                };
-                if !closed || !matches!(digit, b'1' | b'2') {
-                    return None;
-                }
-                self.side = if digit == b'1' { -1 } else { 1 };
-                at + 1 + usize::from(quoted)
-            }
-            Kind::TradeTime | Kind::BookTime => {
-                let (time, end) = number::clock_fast(buf, at)?;
-                if kind == Kind::BookTime && time >= number::SIGNAL_MIN {
-                    return None;
-                }
-                *self.integers.get_mut(slot)? = i64::from(time);
-                close_quote(buf, end, quoted)?
-            }
-            Kind::Decimal => {
-                let (value, end) = number::price_fast(buf, at)?;
-                *self.decimals.get_mut(slot)? = value;
-                close_quote(buf, end, quoted)?
-            }
-            Kind::Integer => {
-                let (value, end) = number::quantity_fast(buf, at)?;
-                *self.integers.get_mut(slot)? = value;
-                close_quote(buf, end, quoted)?
-            }
-        };
-        seen.insert(u32::from(bit));
-        cursor.advance(bit);
-        Some(end)
     }
 
     /// The general path for one member: reads the key (or, when `first`, the closing brace of an empty
@@ -587,6 +397,18 @@ mod tests {
             assert_eq!(scan(bad).unwrap_err(), Reject::Malformed, "{bad}");
         }
         assert!(scan("{}").is_ok() && scan("{ }").is_ok());
+    }
+
+    #[test]
+    fn control_bytes_in_compact_strings_are_malformed() {
+        for bad in [
+            "{\"preset\":\"quote\u{0}\"}",
+            "{\"preset\":\"tick\u{1}\"}",
+            "{\"isuSrtCd\":\"00593\u{0}\"}",
+            "{\"cmpprevddTpCd\":\"2\u{0}\"}",
+        ] {
+            assert_eq!(scan(bad).unwrap_err(), Reject::Malformed, "{bad:?}");
+        }
     }
 
     #[test]

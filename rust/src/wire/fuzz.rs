@@ -267,3 +267,32 @@ fn corpus_frames_parse() {
         check_paths_agree(frame.as_bytes());
     }
 }
+
+#[test]
+fn frames_past_the_fast_path_cap_parse_the_same() {
+    let element = |i: usize| {
+        format!(
+            r#"{{"isuSrtCd":"{:06}","trdPrc":"{}","trdVol":"{}","trdTm":"0934{:02}00"}}"#,
+            i * 7,
+            1000 + i,
+            1 + i % 9,
+            i % 60
+        )
+    };
+    let frame = |range: std::ops::Range<usize>| {
+        format!("[{}]", range.map(element).collect::<Vec<_>>().join(","))
+    };
+    let whole = frame(0..200);
+    assert!(whole.len() > super::padded::PADDED_CAP);
+    let mut out = Parsed::new();
+    parse_frame(whole.as_bytes(), &mut out).unwrap();
+    let mut parts = Vec::new();
+    for start in (0..200).step_by(50) {
+        let part = frame(start..start + 50);
+        assert!(part.len() <= super::padded::PADDED_CAP);
+        let mut piece = Parsed::new();
+        parse_frame(part.as_bytes(), &mut piece).unwrap();
+        parts.extend(piece.trades);
+    }
+    assert_eq!(format!("{:?}", out.trades), format!("{parts:?}"));
+}

@@ -1,8 +1,8 @@
 //! A cache of the key order of recent traffic, so that the next key is usually recognised by one or two
 //! masked word comparisons with the predicted spelling instead of a quote search and a table lookup.
 
-use super::keys::{lookup_quoted, Kind};
-use super::number::load8;
+use super::keys::{lookup_quoted, KeySet, Kind};
+use super::padded::Padded;
 
 /// Index of the "first key of an object" slot in [`KeyOrder`].
 const FIRST_SLOT: usize = 128;
@@ -25,6 +25,8 @@ struct Learned {
     bit: u8,
     /// How its value is read.
     kind: Kind,
+    /// The key alone, as a set.
+    set: KeySet,
 }
 
 /// Nothing learned: a mask of no bytes and a word no masked load equals.
@@ -35,6 +37,7 @@ const NOTHING: Learned = Learned {
     span: 0,
     bit: 0,
     kind: Kind::Skip,
+    set: KeySet::EMPTY,
 };
 
 /// A recognised compact key: its bit, how its value is read, and the offset where the value starts.
@@ -44,6 +47,8 @@ pub(crate) struct Hit {
     pub bit: u8,
     /// How its value is read.
     pub kind: Kind,
+    /// The key alone, as a set.
+    pub set: KeySet,
     /// Offset of the value's first byte (just past the colon).
     pub value: usize,
 }
@@ -98,7 +103,7 @@ impl KeyOrder {
     /// The compact key (`key":` right after its opening quote) starting at `start`, when it is a protocol
     /// key: predicted from the key that followed `at` last time, or looked up (and then learned).
     #[inline(always)]
-    pub fn key(&mut self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
+    pub fn key(&mut self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
         match self.predict(frame, start, at) {
             Some(hit) => Some(hit),
             None => self.look_up(frame, start, at),
@@ -107,26 +112,27 @@ impl KeyOrder {
 
     /// The predicted key, when `frame[start..]` continues with exactly the spelling that followed `at`.
     #[inline(always)]
-    fn predict(&self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
+    fn predict(&self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
         let l = &self.after[at.0];
-        if load8(frame, start) & l.masks[0] != l.words[0]
-            || (l.wide > 1 && load8(frame, start + 8) & l.masks[1] != l.words[1])
-            || (l.wide > 2 && load8(frame, start + 16) & l.masks[2] != l.words[2])
+        if frame.word(start) & l.masks[0] != l.words[0]
+            || (l.wide > 1 && frame.word(start + 8) & l.masks[1] != l.words[1])
+            || (l.wide > 2 && frame.word(start + 16) & l.masks[2] != l.words[2])
         {
             return None;
         }
         Some(Hit {
             bit: l.bit,
             kind: l.kind,
+            set: l.set,
             value: start + usize::from(l.span),
         })
     }
 
     /// Looks the compact key at `start` up and remembers it as the successor of `at`.
     #[inline(never)]
-    fn look_up(&mut self, frame: &[u8], start: usize, at: Cursor) -> Option<Hit> {
-        let (key, quote) = lookup_quoted(frame, start)?;
-        if frame.get(quote + 1) != Some(&b':') {
+    fn look_up(&mut self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
+        let (key, quote) = lookup_quoted(frame.with_pad(), start)?;
+        if frame.byte(quote + 1) != b':' {
             return None;
         }
         let bit = key.bit()? as u8;
@@ -141,6 +147,7 @@ impl KeyOrder {
             span: span as u8,
             bit,
             kind: key.kind(),
+            set: KeySet::of(u32::from(bit)),
         };
         for i in 0..usize::from(learned.wide) {
             let bytes = (span - 8 * i).min(8);
@@ -150,12 +157,13 @@ impl KeyOrder {
                 (1u64 << (8 * bytes)) - 1
             };
             learned.masks[i] = mask;
-            learned.words[i] = load8(frame, start + 8 * i) & mask;
+            learned.words[i] = frame.word(start + 8 * i) & mask;
         }
         self.after[at.0] = learned;
         Some(Hit {
             bit,
             kind: learned.kind,
+            set: learned.set,
             value: start + span,
         })
     }
@@ -165,9 +173,15 @@ impl KeyOrder {
 mod tests {
     use super::*;
     use crate::wire::keys::Key;
+    use crate::wire::padded::PadBuffer;
 
     fn bit(key: Key) -> u8 {
         key.bit().unwrap() as u8
+    }
+
+    /// `text` as a padded frame (each buffer lives for the rest of the test run).
+    fn padded(text: &[u8]) -> Padded<'static> {
+        Box::leak(Box::new(PadBuffer::EMPTY)).load(text).unwrap()
     }
 
     #[test]
@@ -175,23 +189,32 @@ mod tests {
         let mut order = KeyOrder::default();
         let start = Cursor::start();
         let frame = b"trdPrc\":1";
-        assert_eq!(order.predict(frame, 0, start), None, "nothing learned yet");
+        assert_eq!(
+            order.predict(padded(frame), 0, start),
+            None,
+            "nothing learned yet"
+        );
         let hit = Hit {
             bit: bit(Key::TradePrice),
             kind: Kind::Decimal,
+            set: KeySet::of(u32::from(bit(Key::TradePrice))),
             value: 8,
         };
-        assert_eq!(order.key(frame, 0, start), Some(hit));
-        assert_eq!(order.predict(frame, 0, start), Some(hit));
-        assert_eq!(order.predict(b"trdPrX\":1", 0, start), None);
-        assert_eq!(order.predict(b"trdPrc2\":1", 0, start), None);
-        assert_eq!(order.predict(b"trdPrc", 0, start), None);
-        assert_eq!(order.predict(b"trdPrc\" :1", 0, start), None);
-        assert_eq!(order.key(b"trdPrc\" :1", 0, start), None, "not compact");
+        assert_eq!(order.key(padded(frame), 0, start), Some(hit));
+        assert_eq!(order.predict(padded(frame), 0, start), Some(hit));
+        assert_eq!(order.predict(padded(b"trdPrX\":1"), 0, start), None);
+        assert_eq!(order.predict(padded(b"trdPrc2\":1"), 0, start), None);
+        assert_eq!(order.predict(padded(b"trdPrc"), 0, start), None);
+        assert_eq!(order.predict(padded(b"trdPrc\" :1"), 0, start), None);
+        assert_eq!(
+            order.key(padded(b"trdPrc\" :1"), 0, start),
+            None,
+            "not compact"
+        );
         let mut after = start;
         after.advance(bit(Key::TradePrice));
         assert_eq!(
-            order.predict(frame, 0, after),
+            order.predict(padded(frame), 0, after),
             None,
             "learned per preceding key"
         );
@@ -199,14 +222,18 @@ mod tests {
         let hit = Hit {
             bit: bit(Key::AskQty(9)),
             kind: Kind::Integer,
+            set: KeySet::of(u32::from(bit(Key::AskQty(9)))),
             value: 21,
         };
-        assert_eq!(order.key(long, 0, after), Some(hit));
-        assert_eq!(order.predict(long, 0, after), Some(hit));
-        assert_eq!(order.predict(b"askStep10BstordRqtx\":1", 0, after), None);
-        assert_eq!(order.key(b"trdPrcX\":1", 0, after), None);
+        assert_eq!(order.key(padded(long), 0, after), Some(hit));
+        assert_eq!(order.predict(padded(long), 0, after), Some(hit));
         assert_eq!(
-            order.predict(long, 0, after),
+            order.predict(padded(b"askStep10BstordRqtx\":1"), 0, after),
+            None
+        );
+        assert_eq!(order.key(padded(b"trdPrcX\":1"), 0, after), None);
+        assert_eq!(
+            order.predict(padded(long), 0, after),
             Some(hit),
             "unknown keys are not learned"
         );

@@ -138,7 +138,7 @@ impl Key {
 
 /// A set of keys seen in one object, one bit per key: a word for the keys that store a value (bits below
 /// 64) and one for the rest, so the common checks touch one 64-bit word.
-#[derive(Clone, Copy, Default, Debug)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 pub(crate) struct KeySet {
     low: u64,
     high: u64,
@@ -168,6 +168,27 @@ impl KeySet {
         } else {
             self.high & (1 << (bit & 63)) != 0
         }
+    }
+
+    /// The one-key set of the key with `bit`.
+    #[inline(always)]
+    pub fn of(bit: u32) -> KeySet {
+        let mut set = KeySet::EMPTY;
+        set.insert(bit);
+        set
+    }
+
+    /// True when the sets share a key.
+    #[inline(always)]
+    pub fn meets(self, other: KeySet) -> bool {
+        (self.low & other.low) | (self.high & other.high) != 0
+    }
+
+    /// Adds every key of `other`.
+    #[inline(always)]
+    pub fn add(&mut self, other: KeySet) {
+        self.low |= other.low;
+        self.high |= other.high;
     }
 
     /// The set as one 128-bit value.

@@ -34,7 +34,7 @@ pub(crate) fn scan(
         if s.peek()? == b'{' && all_objects {
             fields.reset();
             fields.scan_object(s, 1, order)?;
-            push::emit(Source::MarketTrades, fields, out)?;
+            push::emit_trade(Source::MarketTrades, fields, out)?;
         } else {
             all_objects = false;
             s.skip_value(1)?;

@@ -6,6 +6,7 @@
 //! (`market_trades`). Leniency follows protocol §7: numbers or numeric strings, key spelling variants,
 //! `*NNN` code suffixes, any key order, unknown keys skipped (their values still validated as JSON).
 
+mod compact;
 mod envelope;
 mod fields;
 mod key_order;
@@ -13,6 +14,7 @@ mod keys;
 mod market_trades;
 pub mod msg;
 mod number;
+mod padded;
 mod push;
 mod reply;
 mod scan;
@@ -35,6 +37,7 @@ use std::cell::RefCell;
 use crate::error::Reject;
 use fields::Fields;
 use key_order::KeyOrder;
+use padded::PadBuffer;
 use scan::Scanner;
 
 /// State the parser keeps per thread and reuses across frames: never part of a result.
@@ -43,6 +46,8 @@ struct Scratch {
     order: KeyOrder,
     /// The fields of the object being scanned (reset per object, so its value arrays are never cleared).
     fields: Fields,
+    /// The buffer frames are copied into for the fast path.
+    pad: PadBuffer,
 }
 
 thread_local! {
@@ -51,6 +56,7 @@ thread_local! {
         RefCell::new(Scratch {
             order: KeyOrder::EMPTY,
             fields: Fields::EMPTY,
+            pad: PadBuffer::EMPTY,
         })
     };
 }
@@ -87,11 +93,20 @@ pub fn parse_record(source: Source, record: &[u8], out: &mut Parsed) -> Result<(
     result
 }
 
+/// A scanner over `frame`, copied into `pad` for the fast path when it fits.
+#[inline(always)]
+fn scanner<'a>(frame: &'a [u8], pad: &'a mut PadBuffer) -> Scanner<'a> {
+    match pad.load(frame) {
+        Some(padded) => Scanner::new_padded(padded),
+        None => Scanner::new(frame),
+    }
+}
+
 fn scan_frame(frame: &[u8], out: &mut Parsed, scratch: &mut Scratch) -> Result<(), Reject> {
     if frame.len() > MAX_FRAME_LEN {
         return Err(Reject::TooLarge);
     }
-    let mut s = Scanner::new(frame);
+    let mut s = scanner(frame, &mut scratch.pad);
     match s.peek()? {
         b'{' => envelope::scan(&mut s, out, &mut scratch.fields, &mut scratch.order)?,
         b'[' => market_trades::scan(&mut s, out, &mut scratch.fields, &mut scratch.order)?,
@@ -113,7 +128,7 @@ fn scan_record(
     if record.len() > MAX_FRAME_LEN {
         return Err(Reject::TooLarge);
     }
-    let mut s = Scanner::new(record);
+    let mut s = scanner(record, &mut scratch.pad);
     if s.peek()? != b'{' {
         s.skip_value(0)?;
         s.finish()?;

@@ -6,6 +6,7 @@
 //! `Malformed`. Leading zeros are accepted (`09450155`, as the vendor writes `trdTm`). Decimals are correctly
 //! rounded: the same `f64` as Python's `float()` of the same text.
 
+use super::padded::Padded;
 use crate::error::Reject;
 
 /// `trdTm` values from here up are market-operation signals, not times of day.
@@ -107,26 +108,6 @@ fn digit_run(buf: &[u8], mut pos: usize, mut acc: u64) -> (u64, usize, bool) {
     (acc, pos, overflow)
 }
 
-/// Eight bytes of `buf` at `pos` as a little-endian word; bytes past the end read as zero (a byte that is
-/// neither a digit, a quote nor a delimiter, so every reader stops there).
-#[inline(always)]
-pub(crate) fn load8(buf: &[u8], pos: usize) -> u64 {
-    match buf.get(pos..pos + 8) {
-        Some(c) => u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]),
-        None => load_tail(buf, pos),
-    }
-}
-
-/// [`load8`] near the end of the frame.
-#[cold]
-fn load_tail(buf: &[u8], pos: usize) -> u64 {
-    let mut bytes = [0u8; 8];
-    for (dst, src) in bytes.iter_mut().zip(buf.get(pos..).unwrap_or_default()) {
-        *dst = *src;
-    }
-    u64::from_le_bytes(bytes)
-}
-
 /// `10^n` for `n` in `0..16`.
 const POW10_16: [u64; 16] = {
     let mut table = [1u64; 16];
@@ -141,10 +122,10 @@ const POW10_16: [u64; 16] = {
 /// The run of one to fifteen decimal digits at `pos`: its value, its length and the byte after it (0 past
 /// the end of the frame); `None` when the run is empty or longer (the general parsers take those).
 #[inline(always)]
-fn short_run(buf: &[u8], pos: usize) -> Option<(u64, usize, u8)> {
+fn short_run(p: Padded<'_>, pos: usize) -> Option<(u64, usize, u8)> {
     const ZEROS: u64 = 0x3030_3030_3030_3030;
     let not_digits = |x: u64| (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-    let x = load8(buf, pos) ^ ZEROS;
+    let x = p.word(pos) ^ ZEROS;
     let count = not_digits(x).trailing_zeros() / 8;
     if count < 8 {
         if count == 0 {
@@ -154,7 +135,7 @@ fn short_run(buf: &[u8], pos: usize) -> Option<(u64, usize, u8)> {
         return Some((eight_digits(x << (64 - 8 * count)), count as usize, next));
     }
     let high = eight_digits(x);
-    let y = load8(buf, pos + 8) ^ ZEROS;
+    let y = p.word(pos + 8) ^ ZEROS;
     let more = not_digits(y).trailing_zeros() / 8;
     if more == 8 {
         return None;
@@ -172,9 +153,9 @@ fn short_run(buf: &[u8], pos: usize) -> Option<(u64, usize, u8)> {
 /// The common case of [`quantity`]: up to fifteen digits at `pos` not followed by a fraction or an
 /// exponent. `None` sends the caller to the general parser; `Some` is exactly what [`quantity`] returns.
 #[inline(always)]
-pub(crate) fn quantity_fast(buf: &[u8], pos: usize) -> Option<(i64, usize)> {
-    let Some((value, count, next)) = short_run(buf, pos) else {
-        return general(buf, pos, quantity);
+pub(crate) fn quantity_fast(p: Padded<'_>, pos: usize) -> Option<(i64, usize)> {
+    let Some((value, count, next)) = short_run(p, pos) else {
+        return general(p.frame(), pos, quantity);
     };
     if matches!(next, b'.' | b'e' | b'E') {
         return None;
@@ -185,14 +166,14 @@ pub(crate) fn quantity_fast(buf: &[u8], pos: usize) -> Option<(i64, usize)> {
 /// The common case of [`price`]: up to fifteen digits with an optional fraction of up to fifteen and no
 /// exponent. `None` sends the caller to the general parser; `Some` is exactly what [`price`] returns.
 #[inline(always)]
-pub(crate) fn price_fast(buf: &[u8], pos: usize) -> Option<(f64, usize)> {
-    let Some((int, count, next)) = short_run(buf, pos) else {
-        return general(buf, pos, price);
+pub(crate) fn price_fast(p: Padded<'_>, pos: usize) -> Option<(f64, usize)> {
+    let Some((int, count, next)) = short_run(p, pos) else {
+        return general(p.frame(), pos, price);
     };
     let end = pos + count;
     match next {
         b'.' => {
-            let (frac, digits, next) = short_run(buf, end + 1)?;
+            let (frac, digits, next) = short_run(p, end + 1)?;
             let mantissa = int
                 .checked_mul(POW10_16[digits])
                 .and_then(|m| m.checked_add(frac))
@@ -212,9 +193,9 @@ pub(crate) fn price_fast(buf: &[u8], pos: usize) -> Option<(f64, usize)> {
 /// The common case of [`clock`]: a valid time or signal. `None` sends the caller to the general parser
 /// (which also reports every error).
 #[inline(always)]
-pub(crate) fn clock_fast(buf: &[u8], pos: usize) -> Option<(u32, usize)> {
-    let Some((value, count, next)) = short_run(buf, pos) else {
-        return general(buf, pos, clock);
+pub(crate) fn clock_fast(p: Padded<'_>, pos: usize) -> Option<(u32, usize)> {
+    let Some((value, count, next)) = short_run(p, pos) else {
+        return general(p.frame(), pos, clock);
     };
     if matches!(next, b'.' | b'e' | b'E') {
         return None;

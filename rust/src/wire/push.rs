@@ -46,6 +46,23 @@ pub(crate) fn emit(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), R
     }
 }
 
+/// [`emit`] for a source that carries only trades (tick, index, `/ws_ksp` elements), small enough to inline
+/// into the element loop.
+///
+/// # Errors
+/// As [`emit`].
+#[inline(always)]
+pub(crate) fn emit_trade(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), Reject> {
+    debug_assert!(matches!(
+        source,
+        Source::Tick | Source::Index | Source::MarketTrades
+    ));
+    if !f.seen.has(Key::Code) {
+        return Err(Reject::MissingField);
+    }
+    trade(source, f, out, true)
+}
+
 /// Emits the trade or signal the trade fields describe. With `required`, missing fields are an error;
 /// without, an incomplete trade is simply not there.
 #[inline(always)]

@@ -2,6 +2,7 @@
 //! JSON value, with a fixed nesting limit. It never allocates; what it finds is returned as spans of the frame.
 
 use super::number;
+use super::padded::Padded;
 use crate::error::Reject;
 
 /// Deepest nesting of arrays and objects accepted (the outermost value is depth 1).
@@ -23,6 +24,8 @@ pub(crate) struct RawStr<'a> {
 pub(crate) struct Scanner<'a> {
     buf: &'a [u8],
     pos: usize,
+    /// The same frame with its zero pad, when it was copied into one (the fast path needs it).
+    padded: Option<Padded<'a>>,
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -44,7 +47,26 @@ fn bytes_below_space(word: u64) -> u64 {
 impl<'a> Scanner<'a> {
     /// A scanner at the start of `buf`.
     pub fn new(buf: &'a [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            buf,
+            pos: 0,
+            padded: None,
+        }
+    }
+
+    /// A scanner at the start of a padded frame, which the fast path can read.
+    pub fn new_padded(frame: Padded<'a>) -> Self {
+        Self {
+            buf: frame.frame(),
+            pos: 0,
+            padded: Some(frame),
+        }
+    }
+
+    /// The frame with its zero pad, when it has one.
+    #[inline(always)]
+    pub fn padded(&self) -> Option<Padded<'a>> {
+        self.padded
     }
 
     /// The whole frame.

@@ -1,0 +1,244 @@
+//! The fast path of [`Fields::scan_object`]: members in the compact form every feed sends (`"key":value`
+//! with no whitespace, keys the key-order cache recognises, plain strings, numbers of up to fifteen digits),
+//! read from a padded frame without per-byte bounds checks.
+//!
+//! A member the fast path cannot read exactly (anything else, including every error) is declined with no
+//! trace left, and the general path in [`super::fields`] reads it; the general path is the specification and
+//! the fast path must produce exactly what it would (checked by the fuzz tests, which parse every accepted
+//! frame again with whitespace that forces the general path).
+
+use super::fields::Fields;
+use super::key_order::{Cursor, Hit, KeyOrder};
+use super::keys::{KeySet, Kind};
+use super::msg::{Code, Source};
+use super::number;
+use super::padded::Padded;
+use super::scan::bytes_equal;
+
+/// What is due where the fast path stopped.
+#[derive(Clone, Copy)]
+pub(crate) enum Next {
+    /// A member (the fast path declined it).
+    Member,
+    /// A comma or the closing brace, after something other than one of them.
+    Delimiter,
+    /// Nothing: the object's closing brace was consumed.
+    Closed,
+}
+
+/// Offset after a number that ended at `end`: past its closing quote when it was `quoted` (`None` when that
+/// quote is missing).
+#[inline(always)]
+fn close_quote(buf: Padded<'_>, end: usize, quoted: bool) -> Option<usize> {
+    if !quoted {
+        Some(end)
+    } else if buf.byte(end) == b'"' {
+        Some(end + 1)
+    } else {
+        None
+    }
+}
+
+/// Offset of the byte after the plain string whose contents start at `pos` (no escapes, no control bytes),
+/// or `None` when it is not plain or not closed.
+#[inline(always)]
+fn plain_string_end(buf: Padded<'_>, mut pos: usize) -> Option<usize> {
+    loop {
+        let word = buf.word(pos);
+        let below_space = word.wrapping_sub(0x2020_2020_2020_2020) & !word & 0x8080_8080_8080_8080;
+        let quote = bytes_equal(word, b'"');
+        let stop = quote | bytes_equal(word, b'\\') | below_space;
+        if stop != 0 {
+            let at = stop.trailing_zeros();
+            // The lowest flagged byte is exact: it is the closing quote or the string is not plain.
+            return ((quote >> at) & 1 == 1).then_some(pos + (at / 8) as usize + 1);
+        }
+        pos += 8;
+    }
+}
+
+/// The preset named by a string of `len` (under eight) bytes given as a zero-padded little-endian word, if
+/// any. The length is compared too: a zero byte inside the string must not pass for padding.
+#[inline(always)]
+fn preset_word(len: usize, word: u64) -> Option<Source> {
+    const fn w(text: &[u8]) -> u64 {
+        let mut word = 0u64;
+        let mut i = 0;
+        while i < text.len() {
+            word |= (text[i] as u64) << (8 * i);
+            i += 1;
+        }
+        word
+    }
+    const TICK: u64 = w(b"tick");
+    const QUOTE: u64 = w(b"quote");
+    const TICK10: u64 = w(b"tick10");
+    const QUOTE10: u64 = w(b"quote10");
+    const INDEX: u64 = w(b"index");
+    const CHANGE: u64 = w(b"change");
+    Some(match (len, word) {
+        (4, TICK) => Source::Tick,
+        (5, QUOTE) => Source::Quote,
+        (6, TICK10) => Source::Tick10,
+        (7, QUOTE10) => Source::Quote10,
+        (5, INDEX) => Source::Index,
+        (6, CHANGE) => Source::Change,
+        _ => return None,
+    })
+}
+
+impl Fields {
+    /// Reads compact members from `pos` (where a member is due) for as long as the fast path takes them:
+    /// the offset reached and what is due there.
+    #[inline(never)]
+    pub(super) fn fast_members(
+        &mut self,
+        buf: Padded<'_>,
+        mut pos: usize,
+        order: &mut KeyOrder,
+        cursor: &mut Cursor,
+    ) -> (usize, Next) {
+        let mut seen = self.seen;
+        let next = loop {
+            let Some(end) = self.member_fast(buf, pos, &mut seen, order, cursor) else {
+                break Next::Member;
+            };
+            match buf.byte(end) {
+                b',' => pos = end + 1,
+                b'}' => {
+                    pos = end + 1;
+                    break Next::Closed;
+                }
+                _ => {
+                    pos = end;
+                    break Next::Delimiter;
+                }
+            }
+        };
+        self.seen = seen;
+        (pos, next)
+    }
+
+    /// The fast path for the member whose key's opening quote is at `pos`: `Some(offset after the value)`
+    /// when the member is compact and valid (and then it is recorded exactly as the general path would),
+    /// `None` otherwise, with the key left unseen (so whatever was written to its value slot is ignored and
+    /// overwritten by the general path).
+    #[inline(always)]
+    fn member_fast(
+        &mut self,
+        buf: Padded<'_>,
+        pos: usize,
+        seen: &mut KeySet,
+        order: &mut KeyOrder,
+        cursor: &mut Cursor,
+    ) -> Option<usize> {
+        if buf.byte(pos) != b'"' {
+            return None;
+        }
+        let Hit {
+            bit,
+            kind,
+            set,
+            value,
+        } = order.key(buf, pos + 1, *cursor)?;
+        if seen.meets(set) {
+            return None;
+        }
+        // Two copies of the value reader, so that whether the value is quoted is a predicted branch rather
+        // than a data dependency of every later offset.
+        let end = if buf.byte(value) == b'"' {
+            self.value_fast::<true>(buf, value + 1, bit, kind)?
+        } else {
+            self.value_fast::<false>(buf, value, bit, kind)?
+        };
+        seen.add(set);
+        cursor.advance(bit);
+        Some(end)
+    }
+
+    /// Reads the value of the key with `bit` starting at `at` (past its opening quote when `QUOTED`) into
+    /// its field: the offset after it, or `None` with nothing stored that matters (its key stays unseen).
+    #[inline(always)]
+    fn value_fast<const QUOTED: bool>(
+        &mut self,
+        buf: Padded<'_>,
+        at: usize,
+        bit: u8,
+        kind: Kind,
+    ) -> Option<usize> {
+        let quoted = QUOTED;
+        let slot = usize::from(bit);
+        Some(match kind {
+            Kind::Code => {
+                // Codes are at most twelve bytes: the closing quote is in the first two words, and every
+                // byte before it must be a letter or digit (which rules out escapes, control bytes and the
+                // `*NNN` suffix, all left to the general path).
+                let (low, high) = (buf.word(at), buf.word(at + 8));
+                let quote = bytes_equal(low, b'"');
+                let len = if quote != 0 {
+                    (quote.trailing_zeros() / 8) as usize
+                } else {
+                    8 + (bytes_equal(high, b'"').trailing_zeros() / 8) as usize
+                };
+                if !quoted || len > 12 {
+                    return None;
+                }
+                let mask = |n: usize| match n {
+                    0 => 0,
+                    1..=7 => (1u64 << (8 * n)) - 1,
+                    _ => u64::MAX,
+                };
+                let low = low & mask(len);
+                let high = high & mask(len.saturating_sub(8));
+                self.code = Code::from_words(len, low, high as u32)?;
+                at + len + 1
+            }
+            Kind::Preset => {
+                // Every preset name is shorter than eight bytes: the closing quote is in the first word.
+                let word = buf.word(at);
+                let len = (bytes_equal(word, b'"').trailing_zeros() / 8) as usize;
+                if !quoted || len >= 8 {
+                    return None;
+                }
+                self.preset = preset_word(len, word & ((1u64 << (8 * len)) - 1))?;
+                at + len + 1
+            }
+            Kind::Skip if quoted => plain_string_end(buf, at)?,
+            Kind::Skip => {
+                let digits = at + usize::from(buf.byte(at) == b'-');
+                number::price_fast(buf, digits)?.1
+            }
+            Kind::Side => {
+                let (digit, after) = (buf.byte(at), buf.byte(at + 1));
+                let closed = if quoted {
+                    after == b'"'
+                } else {
+                    matches!(after, b',' | b'}')
+                };
+                if !closed || !matches!(digit, b'1' | b'2') {
+                    return None;
+                }
+                self.side = if digit == b'1' { -1 } else { 1 };
+                at + 1 + usize::from(quoted)
+            }
+            Kind::TradeTime | Kind::BookTime => {
+                let (time, end) = number::clock_fast(buf, at)?;
+                if kind == Kind::BookTime && time >= number::SIGNAL_MIN {
+                    return None;
+                }
+                *self.integers.get_mut(slot)? = i64::from(time);
+                close_quote(buf, end, quoted)?
+            }
+            Kind::Decimal => {
+                let (value, end) = number::price_fast(buf, at)?;
+                *self.decimals.get_mut(slot)? = value;
+                close_quote(buf, end, quoted)?
+            }
+            Kind::Integer => {
+                let (value, end) = number::quantity_fast(buf, at)?;
+                *self.integers.get_mut(slot)? = value;
+                close_quote(buf, end, quoted)?
+            }
+        })
+    }
+}

@@ -1,0 +1,101 @@
+//! A frame copied into a per-thread buffer with zero bytes after it, so that the fast path reads whole words
+//! anywhere near the frame's end without a bounds check per read.
+
+/// Reads index the buffer modulo this power of two (a single `and`, which lets the compiler drop the bounds
+/// check); a frame and its pad fit in it, so the modulo never moves a read that stays within the pad.
+const WINDOW: usize = 8 * 1024;
+
+/// Zero bytes kept after the frame. The fast path reads at most 64 bytes past any offset it reached inside
+/// the frame (a 24-byte key prediction, then up to two 16-byte numbers), so every read stays in the pad.
+pub(crate) const PAD: usize = 128;
+
+/// Largest frame the fast path takes (a full `/ws_ksp` frame is about 3.5 KiB); longer frames are parsed by
+/// the general path alone.
+pub(crate) const PADDED_CAP: usize = WINDOW - PAD;
+
+/// Size of the buffer: the window and room for a word read at its last offset.
+const SIZE: usize = WINDOW + 8;
+
+/// The buffer a frame is copied into (kept per thread and reused).
+pub(crate) struct PadBuffer {
+    bytes: [u8; SIZE],
+}
+
+impl PadBuffer {
+    /// An empty buffer.
+    pub const EMPTY: PadBuffer = PadBuffer { bytes: [0; SIZE] };
+
+    /// Copies `frame` in, followed by [`PAD`] zero bytes; `None` when it is longer than [`PADDED_CAP`].
+    #[inline(always)]
+    pub fn load(&mut self, frame: &[u8]) -> Option<Padded<'_>> {
+        let len = frame.len();
+        if len > PADDED_CAP {
+            return None;
+        }
+        self.bytes[..len].copy_from_slice(frame);
+        self.bytes[len..len + PAD].fill(0);
+        Some(Padded {
+            bytes: &self.bytes,
+            len,
+        })
+    }
+}
+
+/// A frame followed by at least [`PAD`] zero bytes.
+#[derive(Clone, Copy)]
+pub(crate) struct Padded<'a> {
+    bytes: &'a [u8; SIZE],
+    len: usize,
+}
+
+impl<'a> Padded<'a> {
+    /// The frame itself.
+    #[inline(always)]
+    pub fn frame(self) -> &'a [u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The frame and its zero pad.
+    #[inline(always)]
+    pub fn with_pad(self) -> &'a [u8] {
+        &self.bytes[..self.len + PAD]
+    }
+
+    /// The eight bytes at `at` as a little-endian word (zeros past the frame). `at` must lie within
+    /// `PAD - 8` bytes of the frame's end; the modulo below keeps every read in the buffer (so no bounds
+    /// check is needed) and never moves a read that keeps to that rule.
+    #[inline(always)]
+    pub fn word(self, at: usize) -> u64 {
+        debug_assert!(at + 8 <= self.len + PAD, "fast-path read beyond the pad");
+        let at = at % WINDOW;
+        let c = &self.bytes[at..at + 8];
+        u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])
+    }
+
+    /// The byte at `at` (zero past the frame), under the same rule as [`Self::word`].
+    #[inline(always)]
+    pub fn byte(self, at: usize) -> u8 {
+        debug_assert!(at < self.len + PAD, "fast-path read beyond the pad");
+        self.bytes[at % WINDOW]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_followed_by_zeros() {
+        let mut buffer = PadBuffer::EMPTY;
+        let long = vec![b'x'; 300];
+        assert!(buffer.load(&long).is_some());
+        let p = buffer.load(b"{\"a\":1}").unwrap();
+        assert_eq!(p.frame(), b"{\"a\":1}");
+        assert_eq!(p.word(0), u64::from_le_bytes(*b"{\"a\":1}\0"));
+        assert_eq!(p.word(7), 0, "stale bytes of a longer frame are cleared");
+        assert_eq!((p.byte(6), p.byte(7)), (b'}', 0));
+        assert_eq!(p.with_pad().len(), 7 + PAD);
+        assert!(buffer.load(&vec![b' '; PADDED_CAP]).is_some());
+        assert!(buffer.load(&vec![b' '; PADDED_CAP + 1]).is_none());
+    }
+}

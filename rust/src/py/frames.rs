@@ -1,7 +1,10 @@
 //! Borrowing frame bytes from Python objects without copying: bytes, bytearray, or any C-contiguous byte
 //! buffer (memoryview).
 
+use std::mem::MaybeUninit;
+
 use pyo3::buffer::PyBuffer;
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 
@@ -52,6 +55,37 @@ pub fn with_frame<R>(obj: &Bound<'_, PyAny>, work: impl FnOnce(&[u8]) -> R) -> R
         // while the slice is alive.
         return Ok(work(unsafe { array.as_bytes() }));
     }
-    let frame = FrameBytes::new(obj)?;
-    Ok(work(frame.as_slice()))
+    with_buffer(obj, work)
+}
+
+/// A buffer export held on the stack for one call: unlike `PyBuffer`, getting it allocates nothing.
+struct StackBuffer(ffi::Py_buffer);
+
+impl Drop for StackBuffer {
+    fn drop(&mut self) {
+        // SAFETY: the view was filled by a successful `PyObject_GetBuffer` and is released exactly once, with the
+        // GIL held (it lives inside `with_buffer`, whose caller holds it).
+        unsafe { ffi::PyBuffer_Release(&raw mut self.0) }
+    }
+}
+
+/// Calls `work` with the bytes of any object exporting a contiguous buffer (memoryview, array, mmap, ...).
+fn with_buffer<R>(obj: &Bound<'_, PyAny>, work: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+    let mut view = MaybeUninit::<ffi::Py_buffer>::uninit();
+    // SAFETY: `obj` is a live object and `view` points to writable memory the size of a `Py_buffer`.
+    // `PyBUF_SIMPLE` asks for one contiguous run of bytes; exporters that cannot give one fail instead.
+    if unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_SIMPLE) } != 0 {
+        drop(PyErr::take(obj.py()));
+        return Err(Error::NotBytes);
+    }
+    // SAFETY: `PyObject_GetBuffer` succeeded, so it initialised the view.
+    let view = StackBuffer(unsafe { view.assume_init() });
+    let len = usize::try_from(view.0.len).unwrap_or(0);
+    let bytes = if len == 0 {
+        &[][..]
+    } else {
+        // SAFETY: a simple export is `len` contiguous bytes at `buf`, kept alive and unresized until release.
+        unsafe { std::slice::from_raw_parts(view.0.buf.cast::<u8>(), len) }
+    };
+    Ok(work(bytes))
 }

@@ -73,7 +73,8 @@ async def assert_books_equal_rest(session: Session, codes: Sequence[str]) -> Non
 
 
 async def assert_closed_bars_equal_rest(session: Session, closed: np.ndarray, codes: Sequence[str]) -> int:
-    """Every closed 1-min bar the feed produced equals REST ``intraday`` for that minute; returns bars checked.
+    """Every closed 1-min bar the feed produced equals REST ``intraday`` for that minute, and every REST bar within
+    the span the feed covers is among them; returns bars checked.
 
     Backfilled corrections supersede the rows they replace: the last row for each (symbol, start) wins.
     """
@@ -97,6 +98,11 @@ async def assert_closed_bars_equal_rest(session: Session, closed: np.ndarray, co
             ), f"{code} bar {start} OHLC"
             assert int(row["volume"]) == int(ref["volume"]), f"{code} bar {start} volume"
             checked += 1
+        if latest:
+            first_end, last_end = min(latest) + 60 * 10**9, max(int(row["end"]) for row in latest.values())
+            mine_ends = {int(row["end"]) for row in latest.values()}
+            missing = [end for end in by_end if first_end <= end <= last_end and end not in mine_ends]
+            assert not missing, f"{code}: REST has bars ending {missing} that the feed never closed"
     return checked
 
 

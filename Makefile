@@ -47,9 +47,10 @@ fmt: dev ## format Rust and Python sources
 	$(VENV)/bin/ruff check --fix -q python tests benches
 
 .PHONY: bench
-bench: dev ## release benchmarks: criterion per component, then Python-level tables vs json/orjson/msgspec
+bench: dev ## release benchmarks: criterion per component, Python-level tables vs json/orjson/msgspec, end to end
 	cargo bench -q
 	$(PY) -m pytest -q benches --benchmark-enable -p no:cacheprovider
+	$(PY) -m benches.e2e.run --readme README.md
 
 .PHONY: fuzz
 fuzz: ## longer property-based fuzzing of the frame parser

@@ -121,12 +121,15 @@ class SimConfig:
             raise ValueError("tls_cert and tls_key go together")
 
     def to_args(self) -> list[str]:
-        """The `kfeed sim` arguments for this config, without the key (pass it in `KFEED_SIM_KEY`)."""
+        """The `kfeed sim` arguments for this config, without the key (pass it in `KFEED_SIM_KEY`).
+
+        The port is always passed: the CLI's default (9887) differs from the config's (0, a free port).
+        """
         args: list[str] = []
         for f in fields(self):
             value = getattr(self, f.name)
             flag = "--" + f.name.replace("_", "-")
-            if f.name == "key" or value is None or value == f.default:
+            if f.name == "key" or value is None or (value == f.default and f.name != "port"):
                 continue
             if isinstance(value, bool):
                 args.append(flag)

@@ -1,0 +1,133 @@
+"""RSS of a feed process across a long tick stream, and the fixed size of a Feed's preallocated buffers.
+
+`measure_memory` runs the receiver in a fresh process (`python -m benches.e2e.memory URL FRAMES`): kfeed's
+production path (picows, `Feed.ingest` of the payload memoryview) with a default-sized Feed, sampling its own RSS
+from /proc/self/statm every `SAMPLE_EVERY` frames. The growth is measured from the sample after the trades ring
+has been written round once (every page of every ring touched) to the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+import picows
+from kfeed import BAR_DTYPE, BOOK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, Feed
+from picows import WSFrame, WSMsgType, WSTransport
+
+from benches.e2e.clients import INIT
+from benches.e2e.frames import BENCH_DATE
+from benches.e2e.procs import REPO
+
+__all__ = ["SAMPLE_EVERY", "MemoryRun", "buffer_sizes", "measure_memory"]
+
+SAMPLE_EVERY = 1 << 20
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+_TRADE_CAPACITY = 1 << 20
+_QUOTE_CAPACITY = 1 << 18
+_SYMBOL_CAPACITY = 8192
+_BAR_CAPACITY = 1 << 16
+
+
+def buffer_sizes() -> dict[str, int]:
+    """Bytes of each preallocated buffer of a default Feed (itemsize x capacity), and their total."""
+    intervals = len(Feed.intervals)
+    sizes = {
+        "trades ring": TRADE_DTYPE.itemsize * _TRADE_CAPACITY,
+        "quotes ring": QUOTE_DTYPE.itemsize * _QUOTE_CAPACITY,
+        "books": BOOK_DTYPE.itemsize * _SYMBOL_CAPACITY,
+        "closed bars rings": BAR_DTYPE.itemsize * _BAR_CAPACITY * intervals,
+        "open bars": BAR_DTYPE.itemsize * _SYMBOL_CAPACITY * intervals,
+    }
+    sizes["total"] = sum(sizes.values())
+    return sizes
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * _PAGE
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryRun:
+    """RSS samples of one long run."""
+
+    frames: int
+    seconds: float
+    rows: int
+    samples: list[tuple[int, int]]
+    """(frames so far, RSS bytes)."""
+
+    @property
+    def warm_rss(self) -> int:
+        """RSS once every ring has been written round once."""
+        return next(rss for frames, rss in self.samples if frames >= 2 * _TRADE_CAPACITY)
+
+    @property
+    def growth(self) -> int:
+        """RSS growth in bytes from `warm_rss` to the end of the run."""
+        return self.samples[-1][1] - self.warm_rss
+
+    @property
+    def peak_growth(self) -> int:
+        """The largest RSS sampled after warm-up, less `warm_rss`."""
+        warm = self.warm_rss
+        return max(rss for frames, rss in self.samples if frames >= 2 * _TRADE_CAPACITY) - warm
+
+
+class _Listener(picows.WSListener):
+    def __init__(self, feed: Feed, finished: asyncio.Future[None]) -> None:
+        self.ingest = feed.ingest
+        self.count = 0
+        self.rows = 0
+        self.samples: list[tuple[int, int]] = [(0, _rss())]
+        self.finished = finished
+
+    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
+        if frame.msg_type == WSMsgType.TEXT:
+            self.rows += self.ingest(frame.get_payload_as_memoryview())
+            self.count += 1
+            if self.count % SAMPLE_EVERY == 0:
+                self.samples.append((self.count, _rss()))
+        elif frame.msg_type == WSMsgType.CLOSE:
+            transport.send_close(frame.get_close_code())
+            transport.disconnect()
+
+    def on_ws_disconnected(self, transport: WSTransport) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
+
+
+async def _receive(url: str) -> dict[str, object]:
+    feed = Feed(trading_date=BENCH_DATE)
+    finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    listener = _Listener(feed, finished)
+    started = time.perf_counter()
+    transport, _ = await picows.ws_connect(lambda: listener, url, enable_auto_pong=True)
+    transport.send(WSMsgType.TEXT, INIT)
+    await finished
+    seconds = time.perf_counter() - started
+    listener.samples.append((listener.count, _rss()))
+    return {"frames": listener.count - 2, "rows": listener.rows, "seconds": seconds, "samples": listener.samples}
+
+
+def measure_memory(url: str, frames: int) -> MemoryRun:
+    """Receive `frames` tick frames from `url` in a fresh process; RuntimeError on any loss."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    out = subprocess.run(
+        [sys.executable, "-m", "benches.e2e.memory", url], env=env, cwd=REPO, check=True, capture_output=True
+    ).stdout
+    result = json.loads(out)
+    if result["frames"] != frames or result["rows"] != frames:
+        raise RuntimeError(f"memory run: {result['frames']} frames, {result['rows']} rows, expected {frames}")
+    samples = [(int(n), int(rss)) for n, rss in result["samples"]]
+    return MemoryRun(result["frames"], result["seconds"], result["rows"], samples)
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(_receive(sys.argv[1]))))

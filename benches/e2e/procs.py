@@ -1,0 +1,126 @@
+"""Frame sources in their own processes: the benchmark sender and the simulator in benchmark mode.
+
+Both print one URL line when ready and speak the same benchmark protocol, so a `Source` is just a process and the
+URL of one stream.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from kfeed.sim import SimConfig, SimProcess
+
+from benches.e2e.frames import BENCH_DATE, BENCH_SEED
+
+__all__ = ["REPO", "SenderProcess", "Source", "sim_source"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+class SenderProcess:
+    """`python -m benches.e2e.sender` in a subprocess: `with SenderProcess.start() as sender:`; `sender.url`."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    @classmethod
+    def start(cls, timeout: float = 30.0) -> SenderProcess:
+        """Start the sender and wait for its URL line; RuntimeError if it does not come within `timeout` s."""
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "benches.e2e.sender"], stdout=subprocess.PIPE, env=env, cwd=REPO
+        )
+        try:
+            url = _read_line(process, timeout)
+        except BaseException:
+            _stop(process)
+            raise
+        return cls(process, url)
+
+    def stream_url(self, kind: str, frames: int, rate: float | None = None, stamps: Path | None = None) -> str:
+        """The URL of one stream: flat out, or paced at `rate` frames/s (0: as fast as possible) with stamps."""
+        url = f"{self.url}/stream?kind={kind}&frames={frames}"
+        if rate is not None:
+            url += f"&rate={rate:g}"
+        if stamps is not None:
+            url += f"&stamps={stamps}"
+        return url
+
+    def stop(self) -> None:
+        """Terminate the sender."""
+        _stop(self.process)
+
+    def __enter__(self) -> SenderProcess:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
+    assert process.stdout is not None
+    fd = process.stdout.fileno()
+    deadline = time.monotonic() + timeout
+    buffer = b""
+    while b"\n" not in buffer:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"sender did not print its URL within {timeout} s")
+        ready, _, _ = select.select([fd], [], [], left)
+        if ready:
+            chunk = os.read(fd, 4096)
+            if not chunk:
+                raise RuntimeError(f"sender exited with status {process.wait()} before it was ready")
+            buffer += chunk
+    return buffer.split(b"\n", 1)[0].decode().strip()
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    if process.stdout is not None:
+        process.stdout.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A running frame source: call `url(kind, frames)` for one benchmark stream."""
+
+    name: str
+    base: str
+
+    def url(self, kind: str, frames: int) -> str:
+        """The stream of `frames` frames of `kind`."""
+        return f"{self.base}/bench?kind={kind}&frames={frames}"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sim_source() -> tuple[SimProcess, Source]:
+    """The simulator in benchmark mode (same seed and date as `frames`) on a free port, and its stream source.
+
+    The port is chosen here because `SimConfig(port=0)` is not passed on to `kfeed sim`, whose own default is fixed.
+    """
+    config = SimConfig(port=_free_port(), seed=BENCH_SEED, date=BENCH_DATE.strftime("%Y%m%d"), bench=True)
+    proc = SimProcess.start(config, timeout=60)
+    return proc, Source("simulator --bench", proc.ws_url)

@@ -107,6 +107,7 @@ class Session:
         self._started_at = 0.0
         self._started = False
         self._events_dropped = 0
+        self._partial_markets: set[str] = set()
 
     def __repr__(self) -> str:
         return (
@@ -231,7 +232,29 @@ class Session:
         ]
 
     def _on_channel_state(self, channel: Channel, state: str, reason: str) -> None:
+        market = _STREAM_MARKETS.get(channel.path)
+        if market is not None and state == "live":
+            self._partial_markets.add(market)
         self._update_health(reason)
+
+    def _flag_partial_bars(self) -> None:
+        """Flags ``BAR_GAP`` on the bars an all-trades stream joined part-way (at the start or after an outage).
+
+        Runs once the feed has an exchange time: bars already open then are flagged, and so is every bar a
+        market-wide trade opens later whose start is before that time.
+        """
+        now = self.feed.exchange_time
+        if not self._partial_markets or now == 0:
+            return
+        markets, self._partial_markets = self._partial_markets, set()
+        for market in markets:
+            self.bars_flagged += self.feed.mark_window(0, now, BAR_GAP, self._market_only_codes(market))
+        self.feed.mark_market_partial_until(now)
+
+    def _market_only_codes(self, market: str) -> list[str]:
+        """The codes of ``market`` whose trades come only from its all-trades stream."""
+        detailed = set(self.symbols) if {"tick", "tick10"} & set(self.presets) else set()
+        return [c for c, m in self.repairer.markets.items() if m == market and c not in detailed]
 
     async def _on_outage(self, outage: Outage, subscriptions: Sequence[tuple[str, str]]) -> None:
         self.outages.append(outage)
@@ -248,8 +271,7 @@ class Session:
         Symbols whose trades come from a ``/ws`` tick subscription are unaffected; the rest of the market is too
         large to backfill from REST, so its bars over the outage are flagged instead.
         """
-        detailed = set(self.symbols) if {"tick", "tick10"} & set(self.presets) else set()
-        codes = [c for c, m in self.repairer.markets.items() if m == market and c not in detailed]
+        codes = self._market_only_codes(market)
         self.bars_flagged += self.feed.mark_window(outage.exchange_time, self.feed.exchange_time, BAR_GAP, codes)
 
     def _update_health(self, reason: str = "") -> None:
@@ -273,6 +295,7 @@ class Session:
                 self._events_dropped = dropped
                 log.warning("the feed's event queue overflowed: repairing every subscribed symbol")
                 self.repairer.repair_all(self.symbols)
+            self._flag_partial_bars()
             await self.repairer.run_pending()
             self._update_health()
             await asyncio.sleep(0.05)

@@ -115,67 +115,6 @@ impl Events {
     }
 }
 
-/// Decodes the contents of a JSON string (without its quotes) to text; invalid escapes become U+FFFD.
-pub fn unescape_json(raw: &[u8]) -> String {
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        let b = raw[i];
-        i += 1;
-        if b != b'\\' {
-            out.push(b);
-            continue;
-        }
-        let Some(&e) = raw.get(i) else { break };
-        i += 1;
-        let simple = match e {
-            b'"' => Some(b'"'),
-            b'\\' => Some(b'\\'),
-            b'/' => Some(b'/'),
-            b'b' => Some(8),
-            b'f' => Some(12),
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
-            _ => None,
-        };
-        if let Some(c) = simple {
-            out.push(c);
-            continue;
-        }
-        let ch = if e == b'u' {
-            decode_u_escape(raw, &mut i)
-        } else {
-            '\u{fffd}'
-        };
-        let mut buf = [0u8; 4];
-        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    let digits = raw.get(at..at + 4)?;
-    let text = std::str::from_utf8(digits).ok()?;
-    u32::from_str_radix(text, 16).ok()
-}
-
-/// Decodes `XXXX` (and a following `\uXXXX` low surrogate) after `\u`, advancing `i`.
-fn decode_u_escape(raw: &[u8], i: &mut usize) -> char {
-    let Some(hi) = hex4(raw, *i) else {
-        return '\u{fffd}';
-    };
-    *i += 4;
-    if (0xD800..0xDC00).contains(&hi) && raw.get(*i..*i + 2) == Some(b"\\u") {
-        if let Some(lo) = hex4(raw, *i + 2).filter(|lo| (0xDC00..0xE000).contains(lo)) {
-            *i += 6;
-            return char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                .unwrap_or('\u{fffd}');
-        }
-    }
-    char::from_u32(hi).unwrap_or('\u{fffd}')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -202,14 +141,5 @@ mod tests {
         }));
         assert!(!ev.push(Event::Result { id: 2, text: big }));
         assert_eq!(ev.len(), 1);
-    }
-
-    #[test]
-    fn unescapes_json_strings() {
-        assert_eq!(unescape_json(br#"a\"b\\c\/\n"#), "a\"b\\c/\n");
-        assert_eq!(unescape_json(br"\uc815\uc0c1"), "정상");
-        assert_eq!(unescape_json(r"정상적인".as_bytes()), "정상적인");
-        assert_eq!(unescape_json(br"\ud83d\ude00"), "😀");
-        assert_eq!(unescape_json(br"\uZZZZ\q"), "\u{fffd}ZZZZ\u{fffd}");
     }
 }

@@ -2,6 +2,9 @@
 //! trades and quotes rings, the books, the bars and the event queue. A rejected frame changes none of them.
 
 use crate::bars::{BarOutcome, BarSeries, INTERVALS_SECS};
+
+/// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.
+const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[INTERVALS_SECS.len() - 1] * 1_000_000_000;
 use crate::book;
 use crate::clock::{Date, ExchangeClock};
 use crate::error::Reject;
@@ -75,6 +78,9 @@ pub struct State {
     pub skip_market_trades: Box<[bool]>,
     /// See [`FeedConfig::bar_close_delay_ns`].
     pub bar_close_delay_ns: i64,
+    /// Bars starting before this time (ns) that market-wide trades land in are flagged `BAR_GAP`: they span a
+    /// time when the market-wide stream was not live (session start, or the end of an outage).
+    pub market_partial_until: i64,
     /// Bars per interval of [`INTERVALS_SECS`].
     pub bars: [BarSeries; 3],
     /// Trading date and latest exchange time.
@@ -120,6 +126,7 @@ impl Feed {
                 last_trade_time: vec![0; symbols].into_boxed_slice(),
                 skip_market_trades: vec![false; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
+                market_partial_until: i64::MIN,
                 bars: INTERVALS_SECS.map(|s| BarSeries::new(s, symbols, config.bar_capacity)),
                 clock: ExchangeClock::new(date),
                 stats: Stats::default(),
@@ -194,6 +201,12 @@ impl Feed {
             *last = acc;
         }
         Ok(())
+    }
+
+    /// Flags `BAR_GAP` on every bar starting before `ns` that a market-wide trade lands in from now on: such bars
+    /// began while the market-wide stream was not live, so they may miss trades. Never moves backwards.
+    pub fn mark_market_partial_until(&mut self, ns: i64) {
+        self.state.market_partial_until = self.state.market_partial_until.max(ns);
     }
 
     /// Marks `code` as streamed by a per-symbol preset (tick or tick10): its copies on the market-wide trade
@@ -359,7 +372,13 @@ impl State {
                 flags,
             });
             let gap = flags & TRADE_GAP != 0;
+            let partial = trade.source == Source::MarketTrades
+                && time < self.market_partial_until + MAX_INTERVAL_NS;
             for series in &mut self.bars {
+                let gap = gap
+                    || (partial
+                        && time - time.rem_euclid(series.interval_ns())
+                            < self.market_partial_until);
                 match series.add_trade(id, time, trade.price, qty, gap, closing) {
                     BarOutcome::Added => {}
                     BarOutcome::Rolled => self.stats.bars_closed += 1,

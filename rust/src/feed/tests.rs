@@ -366,3 +366,33 @@ fn a_gap_dates_from_the_previous_trade_and_flags_every_bar_since() {
         "the closed bar where trades went missing is flagged too"
     );
 }
+
+#[test]
+fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
+    let mut f = feed();
+    f.mark_market_partial_until(f.state.clock.to_ns(9_000_500));
+    let mut early = tick("005930", 9_000_700, 100.0, 1, ABSENT);
+    early.source = Source::MarketTrades;
+    let mut later = tick("000660", 9_001_200, 100.0, 1, ABSENT);
+    later.source = Source::MarketTrades;
+    apply(&mut f, &frame_of(&[early, later], &[])).unwrap();
+    let closed = f.state.bars[0].closed();
+    let first = closed
+        .get(closed.oldest())
+        .expect("005930's 10 s bar closed");
+    assert_eq!(
+        (first.symbol, first.flags),
+        (0, BAR_GAP),
+        "[09:00:00, 09:00:10) began before the stream was live"
+    );
+    assert_eq!(
+        f.state.bars[0].current()[1].flags,
+        0,
+        "[09:00:10, 09:00:20) is whole"
+    );
+    assert_eq!(
+        f.state.bars[1].current()[1].flags,
+        BAR_GAP,
+        "its minute began before"
+    );
+}

@@ -11,10 +11,10 @@ use super::views::{dtype, int64_view, rows_view, RowKind};
 use crate::bars::INTERVALS_SECS;
 use crate::clock::{now_ns, Date};
 use crate::error::Reject;
-use crate::events::{unescape_json, Event};
+use crate::events::Event;
 use crate::feed::{Feed, FeedConfig};
 use crate::rows::BarRow;
-use crate::wire::{Code, Source, ABSENT};
+use crate::wire::{self, Code, Source, ABSENT};
 
 /// The feed handler core: frames in, rings, books, bars, counters and events out.
 #[pyclass(name = "Feed", module = "kfeed._kfeed")]
@@ -81,7 +81,7 @@ fn event_tuple<'py>(py: Python<'py>, event: &Event) -> PyResult<Bound<'py, PyTup
             "error",
             id_or_none(*id),
             id_or_none(*code),
-            unescape_json(message),
+            wire::unescape(message),
         )
             .into_pyobject(py),
         Event::Heartbeat { id } => ("heartbeat", id_or_none(*id)).into_pyobject(py),
@@ -420,6 +420,12 @@ impl PyFeed {
         }
         let series = &mut self.core.state.bars[series];
         Ok(rows.iter().filter(|bar| series.replace(id, bar)).count())
+    }
+
+    /// From now on, flags `BAR_GAP` on every bar starting before `ns` that a market-wide trade lands in: the
+    /// market-wide stream was not live for part of such a bar (session start, or the end of an outage).
+    fn mark_market_partial_until(&mut self, ns: i64) {
+        self.core.mark_market_partial_until(ns);
     }
 
     /// Marks codes whose trades come from a per-symbol tick/tick10 subscription: their copies on the

@@ -124,32 +124,16 @@ def add_sim(subparsers: Subparsers) -> None:
 # --- kfeed sim-fault ------------------------------------------------------------------------------------------------
 
 
-def _post_fault(url: str, body: dict[str, Any]) -> tuple[int, Any]:
-    request = urllib.request.Request(
-        url.rstrip("/") + "/_sim/faults",
-        data=json.dumps(body).encode(),
-        method="POST",
-        headers={"Content-Type": "application/json"},
-    )
-    return _fetch(request)
-
-
-def _fetch(request: urllib.request.Request) -> tuple[int, Any]:
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
-
-
 def run_sim_fault(args: argparse.Namespace) -> int:
     """`kfeed sim-fault`: inject one fault into a running simulator (or print its fault log) and print the record."""
+    from kfeed.sim.faults import fault_log_over_http, inject_over_http
+
     try:
         if args.kind == "log":
-            status, body = _fetch(urllib.request.Request(args.url.rstrip("/") + "/_sim/faults"))
+            status, body = fault_log_over_http(args.url)
         else:
             params = {name: getattr(args, name) for name in args.fault_params if getattr(args, name) is not None}
-            status, body = _post_fault(args.url, {"kind": args.kind, **params})
+            status, body = inject_over_http(args.url, args.kind, **params)
     except (urllib.error.URLError, OSError) as exc:
         print(f"kfeed sim-fault: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 1

@@ -11,7 +11,6 @@ import sys
 import time
 from pathlib import Path
 
-import aiohttp
 import numpy as np
 
 from kfeed import RingReader
@@ -19,6 +18,7 @@ from kfeed.channel import ChannelPolicy
 from kfeed.health import Health
 from kfeed.session import Session, SessionOptions
 from kfeed.sim import SimConfig, SimProcess
+from kfeed.sim.faults import fault_log_over_http, inject_over_http
 from kfeed.watch import watch
 
 __all__ = ["main", "run_demo", "write_candles"]
@@ -52,16 +52,6 @@ def write_candles(bars: np.ndarray, title: str, path: Path) -> None:
     plt.close(fig)
 
 
-async def _inject(url: str, kind: str) -> list[dict[str, object]]:
-    """Injects one fault into the simulator over its HTTP control API; returns the fault log."""
-    async with aiohttp.ClientSession() as http:
-        async with http.post(f"{url}/_sim/faults", json={"kind": kind}) as response:
-            response.raise_for_status()
-        async with http.get(f"{url}/_sim/faults") as response:
-            log: list[dict[str, object]] = await response.json()
-            return log
-
-
 async def run_demo(seconds: float, out_dir: Path, speed: float) -> int:
     """Runs the whole demo; returns the process exit code."""
     config = SimConfig(seed=7, speed=speed, start="09:00:00")
@@ -76,7 +66,8 @@ async def run_demo(seconds: float, out_dir: Path, speed: float) -> int:
             await asyncio.sleep(seconds / 2)
             print(">>> injecting a disconnect of every stream", flush=True)
             dropped_at = time.monotonic()
-            faults.extend(await _inject(sim.url, "drop"))
+            await asyncio.to_thread(inject_over_http, sim.url, "drop")
+            faults.extend((await asyncio.to_thread(fault_log_over_http, sim.url))[1])
             await session.monitor.wait_for(Health.RECOVERING, timeout=10)
             await session.monitor.wait_for(Health.LIVE, timeout=30)
             recovery["seconds"] = time.monotonic() - dropped_at

@@ -8,8 +8,11 @@ endpoint (`POST /_sim/faults` with `{"kind": ..., **params}`), the `--fault KIND
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -250,3 +253,27 @@ class FaultController:
 def _positive(kind: str, count: int) -> None:
     if not isinstance(count, int) or isinstance(count, bool) or count < 1:
         raise FaultError(f"{kind} count must be a positive integer")
+
+
+def _control(request: urllib.request.Request) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"null")
+
+
+def inject_over_http(url: str, kind: str, **params: Any) -> tuple[int, Any]:
+    """Injects one fault into the simulator at base ``url`` (``POST /_sim/faults``); returns (status, record)."""
+    request = urllib.request.Request(
+        url.rstrip("/") + "/_sim/faults",
+        data=json.dumps({"kind": kind, **params}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    return _control(request)
+
+
+def fault_log_over_http(url: str) -> tuple[int, Any]:
+    """The fault log of the simulator at base ``url`` (``GET /_sim/faults``); returns (status, records)."""
+    return _control(urllib.request.Request(url.rstrip("/") + "/_sim/faults"))

@@ -13,221 +13,12 @@ import random
 from array import array
 from collections.abc import Callable
 
-from kfeed.sim import krx
+from kfeed.sim import krx, names
 
 __all__ = ["MULTIPLIER", "IndexState", "Issue", "Universe"]
 
 MULTIPLIER = 250_000
 """KOSPI200 futures and options multiplier, KRW per point."""
-
-# (code, Korean name, English name, market, kind, base price KRW, listed shares)
-_FAMOUS: tuple[tuple[str, str, str, str, str, int, int], ...] = (
-    ("005930", "삼성전자", "Samsung Electronics", "kospi", "stock", 71_500, 5_969_782_550),
-    ("000660", "SK하이닉스", "SK hynix", "kospi", "stock", 185_000, 728_002_365),
-    ("373220", "LG에너지솔루션", "LG Energy Solution", "kospi", "stock", 380_000, 234_000_000),
-    ("207940", "삼성바이오로직스", "Samsung Biologics", "kospi", "stock", 980_000, 71_174_000),
-    ("005380", "현대차", "Hyundai Motor", "kospi", "stock", 235_000, 209_416_191),
-    ("005935", "삼성전자우", "Samsung Electronics Pref", "kospi", "preferred", 58_000, 822_886_700),
-    ("068270", "셀트리온", "Celltrion", "kospi", "stock", 175_000, 216_000_000),
-    ("000270", "기아", "Kia", "kospi", "stock", 98_000, 397_672_632),
-    ("105560", "KB금융", "KB Financial Group", "kospi", "stock", 78_000, 393_000_000),
-    ("055550", "신한지주", "Shinhan Financial Group", "kospi", "stock", 52_000, 509_000_000),
-    ("035420", "NAVER", "NAVER", "kospi", "stock", 185_000, 158_437_008),
-    ("005490", "POSCO홀딩스", "POSCO Holdings", "kospi", "stock", 340_000, 84_571_230),
-    ("051910", "LG화학", "LG Chem", "kospi", "stock", 320_000, 70_592_343),
-    ("006400", "삼성SDI", "Samsung SDI", "kospi", "stock", 290_000, 68_764_530),
-    ("035720", "카카오", "Kakao", "kospi", "stock", 45_000, 444_000_000),
-    ("012330", "현대모비스", "Hyundai Mobis", "kospi", "stock", 240_000, 93_000_000),
-    ("028260", "삼성물산", "Samsung C&T", "kospi", "stock", 140_000, 180_000_000),
-    ("066570", "LG전자", "LG Electronics", "kospi", "stock", 95_000, 163_647_814),
-    ("003550", "LG", "LG Corp", "kospi", "stock", 80_000, 157_000_000),
-    ("096770", "SK이노베이션", "SK Innovation", "kospi", "stock", 115_000, 100_000_000),
-    ("017670", "SK텔레콤", "SK Telecom", "kospi", "stock", 52_000, 214_000_000),
-    ("030200", "KT", "KT Corp", "kospi", "stock", 38_000, 258_000_000),
-    ("032830", "삼성생명", "Samsung Life Insurance", "kospi", "stock", 80_000, 200_000_000),
-    ("086790", "하나금융지주", "Hana Financial Group", "kospi", "stock", 55_000, 290_000_000),
-    ("015760", "한국전력", "Korea Electric Power", "kospi", "stock", 22_000, 641_964_077),
-    ("034730", "SK", "SK Inc", "kospi", "stock", 170_000, 73_000_000),
-    ("018260", "삼성에스디에스", "Samsung SDS", "kospi", "stock", 150_000, 77_377_800),
-    ("009150", "삼성전기", "Samsung Electro-Mechanics", "kospi", "stock", 140_000, 74_693_696),
-    ("010130", "고려아연", "Korea Zinc", "kospi", "stock", 500_000, 20_000_000),
-    ("011200", "HMM", "HMM", "kospi", "stock", 17_000, 690_000_000),
-    ("012450", "한화에어로스페이스", "Hanwha Aerospace", "kospi", "stock", 300_000, 50_000_000),
-    ("329180", "HD현대중공업", "HD Hyundai Heavy Industries", "kospi", "stock", 200_000, 88_000_000),
-    ("259960", "크래프톤", "Krafton", "kospi", "stock", 280_000, 48_000_000),
-    ("323410", "카카오뱅크", "KakaoBank", "kospi", "stock", 22_000, 476_000_000),
-    ("005385", "현대차우", "Hyundai Motor Pref", "kospi", "preferred", 180_000, 25_000_000),
-    ("069500", "KODEX 200", "KODEX 200", "kospi", "etf", 35_000, 100_000_000),
-    ("102110", "TIGER 200", "TIGER 200", "kospi", "etf", 35_100, 60_000_000),
-    ("122630", "KODEX 레버리지", "KODEX Leverage", "kospi", "etf", 18_000, 150_000_000),
-    ("114800", "KODEX 인버스", "KODEX Inverse", "kospi", "etf", 4_500, 200_000_000),
-    ("252670", "KODEX 200선물인버스2X", "KODEX 200 Futures Inverse 2X", "kospi", "etf", 2_300, 900_000_000),
-    ("229200", "KODEX 코스닥150", "KODEX KOSDAQ150", "kospi", "etf", 12_000, 50_000_000),
-    ("360750", "TIGER 미국S&P500", "TIGER US S&P500", "kospi", "etf", 17_000, 120_000_000),
-    ("133690", "TIGER 미국나스닥100", "TIGER US NASDAQ100", "kospi", "etf", 100_000, 20_000_000),
-    ("247540", "에코프로비엠", "EcoPro BM", "kosdaq", "stock", 180_000, 97_800_000),
-    ("086520", "에코프로", "EcoPro", "kosdaq", "stock", 90_000, 133_000_000),
-    ("196170", "알테오젠", "Alteogen", "kosdaq", "stock", 300_000, 53_000_000),
-    ("028300", "HLB", "HLB", "kosdaq", "stock", 60_000, 130_000_000),
-    ("263750", "펄어비스", "Pearl Abyss", "kosdaq", "stock", 35_000, 64_000_000),
-    ("293490", "카카오게임즈", "Kakao Games", "kosdaq", "stock", 20_000, 82_000_000),
-    ("035900", "JYP Ent.", "JYP Entertainment", "kosdaq", "stock", 65_000, 35_000_000),
-    ("041510", "에스엠", "SM Entertainment", "kosdaq", "stock", 80_000, 23_000_000),
-    ("357780", "솔브레인", "Soulbrain", "kosdaq", "stock", 250_000, 7_700_000),
-    ("058470", "리노공업", "LEENO Industrial", "kosdaq", "stock", 200_000, 15_000_000),
-    ("145020", "휴젤", "Hugel", "kosdaq", "stock", 250_000, 12_000_000),
-    ("240810", "원익IPS", "Wonik IPS", "kosdaq", "stock", 30_000, 49_000_000),
-    ("039030", "이오테크닉스", "EO Technics", "kosdaq", "stock", 150_000, 12_000_000),
-    ("214150", "클래시스", "Classys", "kosdaq", "stock", 50_000, 65_000_000),
-    ("277810", "레인보우로보틱스", "Rainbow Robotics", "kosdaq", "stock", 150_000, 19_000_000),
-)
-
-_PREFIXES = (
-    ("대한", "Daehan"),
-    ("한국", "Hankook"),
-    ("동양", "Dongyang"),
-    ("삼화", "Samhwa"),
-    ("신성", "Shinsung"),
-    ("태평양", "Taepyungyang"),
-    ("세아", "SeAH"),
-    ("동화", "Dongwha"),
-    ("한일", "Hanil"),
-    ("대원", "Daewon"),
-    ("성우", "Sungwoo"),
-    ("광명", "Kwangmyung"),
-    ("금강", "Kumkang"),
-    ("서울", "Seoul"),
-    ("부산", "Busan"),
-    ("경인", "Kyungin"),
-    ("대성", "Daesung"),
-    ("삼양", "Samyang"),
-    ("한양", "Hanyang"),
-    ("동원", "Dongwon"),
-    ("일진", "Iljin"),
-    ("우진", "Woojin"),
-    ("현성", "Hyunsung"),
-    ("영진", "Youngjin"),
-    ("새한", "Saehan"),
-    ("유니", "Uni"),
-    ("코리아", "Korea"),
-    ("아주", "Aju"),
-    ("진흥", "Jinheung"),
-    ("미래", "Mirae"),
-    ("한빛", "Hanbit"),
-    ("누리", "Nuri"),
-    ("하나", "Hana"),
-    ("에이스", "Ace"),
-    ("제일", "Jeil"),
-    ("대림", "Daelim"),
-    ("극동", "Kukdong"),
-    ("조선", "Chosun"),
-    ("남선", "Namsun"),
-    ("풍산", "Poongsan"),
-    ("동국", "Dongkuk"),
-    ("신라", "Shilla"),
-    ("고려", "Koryo"),
-    ("백제", "Baekje"),
-    ("한라", "Halla"),
-    ("청호", "Chungho"),
-    ("선진", "Sunjin"),
-    ("에스티", "ST"),
-    ("케이씨", "KC"),
-    ("디와이", "DY"),
-    ("엘에스", "LS"),
-    ("지엠", "GM"),
-    ("에이치", "H"),
-    ("비츠", "Bitz"),
-    ("넥스", "Nex"),
-    ("텔레", "Tele"),
-    ("바이오", "Bio"),
-    ("나노", "Nano"),
-    ("솔루", "Solu"),
-    ("인터", "Inter"),
-    ("글로벌", "Global"),
-    ("퓨처", "Future"),
-    ("스마트", "Smart"),
-    ("이노", "Inno"),
-    ("코어", "Core"),
-    ("메디", "Medi"),
-    ("씨젠", "Cgen"),
-    ("큐브", "Cube"),
-    ("라온", "Raon"),
-    ("파인", "Fine"),
-    ("엠에스", "MS"),
-    ("오성", "Osung"),
-    ("성진", "Sungjin"),
-    ("진양", "Jinyang"),
-    ("화신", "Hwashin"),
-    ("한미", "Hanmi"),
-    ("유진", "Eugene"),
-    ("대우", "Daewoo"),
-    ("동성", "Dongsung"),
-    ("국일", "Kukil"),
-)
-_SUFFIXES = (
-    ("전자", "Electronics"),
-    ("화학", "Chemical"),
-    ("제약", "Pharm"),
-    ("건설", "Construction"),
-    ("바이오", "Bio"),
-    ("테크", "Tech"),
-    ("산업", "Industrial"),
-    ("홀딩스", "Holdings"),
-    ("식품", "Foods"),
-    ("중공업", "Heavy Industries"),
-    ("소재", "Materials"),
-    ("에너지", "Energy"),
-    ("정밀", "Precision"),
-    ("통신", "Telecom"),
-    ("반도체", "Semiconductor"),
-    ("물산", "Trading"),
-    ("해운", "Shipping"),
-    ("제지", "Paper"),
-    ("섬유", "Textile"),
-    ("철강", "Steel"),
-    ("시스템", "Systems"),
-    ("로보틱스", "Robotics"),
-    ("엔터", "Entertainment"),
-    ("게임즈", "Games"),
-    ("메디칼", "Medical"),
-    ("디스플레이", "Display"),
-    ("오토", "Auto"),
-    ("기계", "Machinery"),
-    ("금속", "Metal"),
-    ("이앤씨", "E&C"),
-    ("네트웍스", "Networks"),
-    ("소프트", "Soft"),
-    ("생명과학", "Life Science"),
-    ("머티리얼즈", "Materials Co"),
-    ("인베스트", "Invest"),
-)
-_ETF_BRANDS = ("KODEX", "TIGER", "RISE", "ACE", "SOL", "HANARO", "PLUS", "KIWOOM", "TIMEFOLIO", "KoAct")
-_ETF_THEMES = (
-    ("2차전지산업", "Secondary Battery"),
-    ("반도체", "Semiconductor"),
-    ("미국나스닥100", "US NASDAQ100"),
-    ("미국S&P500", "US S&P500"),
-    ("200TR", "200 TR"),
-    ("고배당", "High Dividend"),
-    ("은행", "Banks"),
-    ("헬스케어", "Healthcare"),
-    ("골드선물(H)", "Gold Futures (H)"),
-    ("국고채3년", "KTB 3Y"),
-    ("단기채권", "Short-term Bond"),
-    ("CD금리액티브", "CD Rate Active"),
-    ("코스닥150", "KOSDAQ150"),
-    ("배당성장", "Dividend Growth"),
-    ("인도니프티50", "India Nifty50"),
-    ("일본니케이225", "Japan Nikkei225"),
-    ("차이나CSI300", "China CSI300"),
-    ("자동차", "Automobile"),
-    ("조선TOP10", "Shipbuilding TOP10"),
-    ("방산", "Defense"),
-    ("원자력", "Nuclear"),
-    ("AI반도체", "AI Semiconductor"),
-    ("게임", "Games"),
-    ("리츠부동산", "REITs"),
-)
 
 KOSPI_TARGET = 950
 KOSDAQ_TARGET = 1_750
@@ -569,17 +360,17 @@ class Universe:
         return issue
 
     def _build_stocks(self, rng: random.Random) -> None:
-        used = {row[0] for row in _FAMOUS}
-        for code, name_kr, name_en, market, kind, base, shares in _FAMOUS:
+        used = {row[0] for row in names.FAMOUS}
+        for code, name_kr, name_en, market, kind, base, shares in names.FAMOUS:
             issue = self._add(
                 code, market, kind, name_kr, name_en, krx.round_down_to_tick(base, _tick_rule(kind)), shares
             )
             issue.list_date = datetime.date(1975 + rng.randrange(45), 1 + rng.randrange(12), 1 + rng.randrange(28))
-        combos = [(p, s) for p in _PREFIXES for s in _SUFFIXES]
+        combos = [(p, s) for p in names.PREFIXES for s in names.SUFFIXES]
         rng.shuffle(combos)
-        famous_counts = {m: sum(1 for r in _FAMOUS if r[3] == m) for m in ("kospi", "kosdaq")}
-        famous_etfs = sum(1 for r in _FAMOUS if r[4] == "etf")
-        famous_pref = sum(1 for r in _FAMOUS if r[4] == "preferred")
+        famous_counts = {m: sum(1 for r in names.FAMOUS if r[3] == m) for m in ("kospi", "kosdaq")}
+        famous_etfs = sum(1 for r in names.FAMOUS if r[4] == "etf")
+        famous_pref = sum(1 for r in names.FAMOUS if r[4] == "preferred")
         plan = (
             (
                 "kospi",
@@ -626,7 +417,7 @@ class Universe:
                     max(100_000, parent.shares // rng.randrange(5, 30)),
                 )
                 issue.list_date = parent.list_date
-        themes = [(b, t) for b in _ETF_BRANDS for t in _ETF_THEMES]
+        themes = [(b, t) for b in names.ETF_BRANDS for t in names.ETF_THEMES]
         rng.shuffle(themes)
         for _ in range(KOSPI_ETFS - famous_etfs):
             brand, (tk, te) = themes.pop()
@@ -722,7 +513,7 @@ class Universe:
 
     def _popularity(self, rng: random.Random) -> list[float]:
         """Zipf weights by a seeded activity rank (famous names first), per instrument uid."""
-        famous_rank = {row[0]: n for n, row in enumerate(_FAMOUS)}
+        famous_rank = {row[0]: n for n, row in enumerate(names.FAMOUS)}
         scores = []
         for issue in self._issues:
             if issue.code in famous_rank:

@@ -44,6 +44,14 @@ def _time_of_day(ns: int) -> dt.time:
     return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
+def _trading_day(value: Any) -> dt.date | None:
+    """A ``YYYYMMDD`` trading date from a REST list, or None when absent or malformed."""
+    try:
+        return dt.datetime.strptime(str(value), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
 def _bar_end(ns: int, cycle: int) -> int:
     """End of the ``cycle``-second bar containing ``ns``."""
     return ns - ns % (cycle * _NS) + cycle * _NS
@@ -131,8 +139,14 @@ class Repairer:
         await self._seed(symbols, books="quote10" in presets or "quote" in presets)
 
     async def _load_lists(self) -> None:
+        """Loads every code's market, and adopts the server's trading date (``trdDd``) for the feed and REST."""
         for market in ("kospi", "kosdaq"):
             body = await self.rest.result(f"/v2/market/stocks/{market}/lists")
+            day = _trading_day(body.get("trdDd"))
+            if day is not None and day != self.feed.trading_date:
+                log.info("adopting the server's trading date %s", day)
+                self.feed.trading_date = day
+                self.rest.trading_date = day
             for row in body.get("isuLists", ()):
                 self.markets[str(row["isuSrtCd"])] = market
         for kind in ("futures", "options"):

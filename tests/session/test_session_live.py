@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 
+import numpy as np
 import pytest
+from kfeed import Feed
 from kfeed.errors import AuthError, SubscriptionError
 from kfeed.health import Health
 from kfeed.session import Session, SessionOptions, connect
@@ -100,3 +103,14 @@ async def test_the_key_never_appears_in_logs_reprs_or_errors(sim_factory, caplog
     for text in [*texts, caplog.text]:
         assert key not in text
         assert wrong not in text
+
+
+async def test_the_session_adopts_the_servers_trading_date(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=10.0, date="20260102")
+    feed = Feed(trading_date="20260105")
+    async with connect(sim.url, key=sim.config.key, symbols=["005930"], options=FAST, feed=feed) as session:
+        assert session.feed.trading_date == datetime.date(2026, 1, 2)
+        assert session.rest.trading_date == datetime.date(2026, 1, 2)
+        await wait_until(lambda: session.feed.exchange_time > 0, 10, "a trade")
+        day = np.datetime64(session.feed.exchange_time + 9 * 3600 * 10**9, "ns").astype("datetime64[D]")
+        assert str(day) == "2026-01-02"

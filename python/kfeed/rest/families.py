@@ -196,7 +196,44 @@ def _day_cursor(oldest: np.datetime64, first: dt.date) -> dt.date | None:
     return day if isinstance(day, dt.date) and day > first else None
 
 
-class Stocks(_Family):
+class _Series(_Family):
+    """Families whose instruments have intraday bars and daily history: stocks, futures, options and indices."""
+
+    async def intraday(
+        self,
+        market: str,
+        code: str,
+        *,
+        cycle: Cycle = 60,
+        day: DayLike | None = None,
+        start: ClockLike | None = None,
+        end: ClockLike | None = None,
+        limit: int | None = None,
+    ) -> np.ndarray:
+        """Bars of ``cycle`` seconds on ``day`` (default: the trading date) between ``start`` and ``end``, oldest first.
+
+        Paged past the 100-row cap; ``limit`` keeps the newest ``limit`` bars.
+        """
+        return await self._intraday(market, code, cycle=cycle, day=day, start=start, end=end, limit=limit)
+
+    async def history(
+        self,
+        market: str,
+        code: str,
+        start: DayLike,
+        end: DayLike | None = None,
+        *,
+        period: Period = "D",
+        limit: int | None = None,
+    ) -> np.ndarray:
+        """Daily/weekly/monthly rows from ``start`` to ``end`` (default: the trading date), oldest first, paged.
+
+        Futures rows carry open interest.
+        """
+        return await self._history(market, code, start, end, period=period, limit=limit)
+
+
+class Stocks(_Series):
     """``/v2/market/stocks/{market}/...``: ``market`` is ``kospi``, ``kosdaq`` or ``konex``; ``code`` a short code."""
 
     _prefix = "stocks"
@@ -258,23 +295,6 @@ class Stocks(_Family):
         rows = dtypes.SHORT_SELLING.array(rows_of(body, "hisLists"), self._day)
         return rows[np.argsort(rows["date"], kind="stable")]
 
-    async def intraday(
-        self,
-        market: str,
-        code: str,
-        *,
-        cycle: Cycle = 60,
-        day: DayLike | None = None,
-        start: ClockLike | None = None,
-        end: ClockLike | None = None,
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Bars of ``cycle`` seconds on ``day`` (default: the trading date) between ``start`` and ``end``, oldest first.
-
-        Paged past the 100-row cap; ``limit`` keeps the newest ``limit`` bars.
-        """
-        return await self._intraday(market, code, cycle=cycle, day=day, start=start, end=end, limit=limit)
-
     async def trade_ranking(self, market: str, code: str) -> TradeRanking:
         """The top five member firms on each side (``traderanking``, or the vendor's ``traderaking`` spelling)."""
         ep = self._ep("traderanking")
@@ -312,19 +332,6 @@ class Stocks(_Family):
             limit=limit,
             empty=np.zeros(0, dtypes.FOREIGN_HOLDING.dtype),
         )
-
-    async def history(
-        self,
-        market: str,
-        code: str,
-        start: DayLike,
-        end: DayLike | None = None,
-        *,
-        period: Period = "D",
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Daily/weekly/monthly rows from ``start`` to ``end`` (default: the trading date), oldest first, paged."""
-        return await self._history(market, code, start, end, period=period, limit=limit)
 
 
 class Multiquote(_Family):
@@ -366,7 +373,7 @@ class Multiquote(_Family):
         return np.concatenate(parts) if parts else np.zeros(0, table.dtype)
 
 
-class Derivatives(_Family):
+class Derivatives(_Series):
     """``/v2/market/futures/{market}/...`` or ``/v2/market/options/{market}/...`` (``market`` e.g. ``kospi200``).
 
     Codes are 8-character short codes (``101N6000``); ``history`` also accepts continuous codes (``K2FA001``).
@@ -398,35 +405,8 @@ class Derivatives(_Family):
         """The 5-level book with order counts."""
         return await self._record(OrderBook, dtypes.ORDERBOOK_DERIVATIVE, "orderbook", market=market, code=code)
 
-    async def intraday(
-        self,
-        market: str,
-        code: str,
-        *,
-        cycle: Cycle = 60,
-        day: DayLike | None = None,
-        start: ClockLike | None = None,
-        end: ClockLike | None = None,
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Bars of ``cycle`` seconds, oldest first, paged (see :meth:`Stocks.intraday`)."""
-        return await self._intraday(market, code, cycle=cycle, day=day, start=start, end=end, limit=limit)
 
-    async def history(
-        self,
-        market: str,
-        code: str,
-        start: DayLike,
-        end: DayLike | None = None,
-        *,
-        period: Period = "D",
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Daily/weekly/monthly rows with open interest (futures), oldest first, paged."""
-        return await self._history(market, code, start, end, period=period, limit=limit)
-
-
-class Indices(_Family):
+class Indices(_Series):
     """``/v2/market/index/{market}/{code}/...``: ``market`` e.g. ``kospi``, ``kosdaq``; ``code`` ``K1``, ``Q1``, ...
 
     Index volumes are in thousands of shares and values in millions of KRW.
@@ -453,30 +433,3 @@ class Indices(_Family):
     async def investors(self, market: str, code: str) -> InvestorFlows:
         """Trading in the index's constituents by investor type."""
         return InvestorFlows.from_wire(await self._get("investors", None, market=market, code=code), self._day)
-
-    async def intraday(
-        self,
-        market: str,
-        code: str,
-        *,
-        cycle: Cycle = 60,
-        day: DayLike | None = None,
-        start: ClockLike | None = None,
-        end: ClockLike | None = None,
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Bars of ``cycle`` seconds, oldest first, paged (see :meth:`Stocks.intraday`)."""
-        return await self._intraday(market, code, cycle=cycle, day=day, start=start, end=end, limit=limit)
-
-    async def history(
-        self,
-        market: str,
-        code: str,
-        start: DayLike,
-        end: DayLike | None = None,
-        *,
-        period: Period = "D",
-        limit: int | None = None,
-    ) -> np.ndarray:
-        """Daily/weekly/monthly rows, oldest first, paged."""
-        return await self._history(market, code, start, end, period=period, limit=limit)

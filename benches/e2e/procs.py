@@ -7,16 +7,15 @@ URL of one stream.
 from __future__ import annotations
 
 import os
-import select
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
 from kfeed.sim import SimConfig, SimProcess
+from kfeed.sim.server import read_first_line, terminate
 
 from benches.e2e.frames import BENCH_DATE, BENCH_SEED
 
@@ -40,9 +39,9 @@ class SenderProcess:
             [sys.executable, "-m", "benches.e2e.sender"], stdout=subprocess.PIPE, env=env, cwd=REPO
         )
         try:
-            url = _read_line(process, timeout)
+            url = read_first_line(process, timeout, "sender")
         except BaseException:
-            _stop(process)
+            terminate(process)
             raise
         return cls(process, url)
 
@@ -57,7 +56,7 @@ class SenderProcess:
 
     def stop(self) -> None:
         """Terminate the sender."""
-        _stop(self.process)
+        terminate(self.process)
 
     def __enter__(self) -> SenderProcess:
         return self
@@ -66,36 +65,6 @@ class SenderProcess:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
-
-
-def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
-    assert process.stdout is not None
-    fd = process.stdout.fileno()
-    deadline = time.monotonic() + timeout
-    buffer = b""
-    while b"\n" not in buffer:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise RuntimeError(f"sender did not print its URL within {timeout} s")
-        ready, _, _ = select.select([fd], [], [], left)
-        if ready:
-            chunk = os.read(fd, 4096)
-            if not chunk:
-                raise RuntimeError(f"sender exited with status {process.wait()} before it was ready")
-            buffer += chunk
-    return buffer.split(b"\n", 1)[0].decode().strip()
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-    if process.stdout is not None:
-        process.stdout.close()
 
 
 @dataclass(frozen=True, slots=True)

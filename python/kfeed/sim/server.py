@@ -400,15 +400,15 @@ class SimProcess:
             [sys.executable, "-m", "kfeed.sim", *config.to_args()], stdout=subprocess.PIPE, env=env
         )
         try:
-            line = _read_line(process, timeout)
+            line = read_first_line(process, timeout, "simulator")
         except BaseException:
-            _terminate(process)
+            terminate(process)
             raise
         return cls(process, line)
 
     def stop(self, timeout: float = 5.0) -> int:
         """Terminate (SIGTERM, then SIGKILL after `timeout` s) and return the exit status."""
-        return _terminate(self.process, timeout)
+        return terminate(self.process, timeout)
 
     def __enter__(self) -> SimProcess:
         return self
@@ -419,7 +419,8 @@ class SimProcess:
         self.stop()
 
 
-def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
+def read_first_line(process: subprocess.Popen[bytes], timeout: float, what: str) -> str:
+    """The first line a child process prints on stdout (its URL once ready); RuntimeError if it exits or is late."""
     assert process.stdout is not None
     fd = process.stdout.fileno()
     deadline = time.monotonic() + timeout
@@ -427,17 +428,18 @@ def _read_line(process: subprocess.Popen[bytes], timeout: float) -> str:
     while b"\n" not in buffer:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise RuntimeError(f"simulator did not print its URL within {timeout} s")
+            raise RuntimeError(f"{what} did not print its URL within {timeout} s")
         ready, _, _ = select.select([fd], [], [], left)
         if ready:
             chunk = os.read(fd, 4096)
             if not chunk:
-                raise RuntimeError(f"simulator exited with status {process.wait()} before it was ready")
+                raise RuntimeError(f"{what} exited with status {process.wait()} before it was ready")
             buffer += chunk
     return buffer.split(b"\n", 1)[0].decode().strip()
 
 
-def _terminate(process: subprocess.Popen[bytes], timeout: float = 5.0) -> int:
+def terminate(process: subprocess.Popen[bytes], timeout: float = 5.0) -> int:
+    """Stops a child process (SIGTERM, then SIGKILL after ``timeout`` s), closes its stdout; returns its status."""
     if process.poll() is None:
         process.terminate()
         try:

@@ -115,11 +115,12 @@ class Feed:
         Returns the rows written; 0 for a duplicate trade. Raises kfeed.errors.ProtocolError for any other reject.
         """
     def add_symbols(self, codes: Iterable[str]) -> None:
-        """Adds codes ahead of the stream (a `*NNN` suffix is stripped); ValueError when the table is full."""
+        """Adds codes ahead of the stream (a `*NNN` suffix is stripped); kfeed.errors.CapacityError (a ValueError)
+        when the table is full."""
     def seed_acc_volume(self, code: str, acc: int) -> None:
         """Records a cumulative volume known from REST (e.g. a price snapshot) for `code`, added if new, so the next
         streamed tick is checked for duplicates and gaps against it without applying the snapshot's trade. Never
-        lowers what is known. ValueError for acc < 0 or a full symbol table."""
+        lowers what is known. ValueError for acc < 0, CapacityError for a full symbol table."""
     def symbol_id(self, code: str) -> int:
         """The dense id of `code`; KeyError if unknown."""
     def symbol(self, id: int) -> str:

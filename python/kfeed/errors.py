@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "AuthError",
+    "CapacityError",
     "KfeedError",
     "ProtocolError",
     "RateLimitError",
@@ -19,6 +20,10 @@ class KfeedError(Exception):
 
 class ProtocolError(KfeedError):
     """A frame or record broke the Koscom wire protocol in a way the caller asked to hear about."""
+
+
+class CapacityError(KfeedError, ValueError):
+    """A fixed capacity chosen at construction is used up (e.g. the feed's symbol table is full)."""
 
 
 class SessionError(KfeedError):

@@ -223,28 +223,51 @@ impl BarSeries {
     /// appended to the closed ring. The bar is flagged [`BAR_BACKFILLED`] and its [`BAR_GAP`] flag cleared.
     /// Returns false (changing nothing) for a bar that is not one whole interval.
     pub fn replace(&mut self, id: u32, bar: &BarRow) -> bool {
-        if bar.end - bar.start != self.interval_ns || bar.start.rem_euclid(self.interval_ns) != 0 {
-            return false;
+        self.replace_many(id, &mut [*bar]) == 1
+    }
+
+    /// [`BarSeries::replace`] for many bars of symbol `id` at once, with one pass over the closed ring whatever
+    /// their number (a repair must not hold the caller for a ring scan per bar). Sorts `bars` by start; bars that
+    /// are not one whole interval are skipped. Returns how many were put in place.
+    pub fn replace_many(&mut self, id: u32, bars: &mut [BarRow]) -> usize {
+        let interval = self.interval_ns;
+        bars.sort_unstable_by_key(|bar| bar.start);
+        let mut placed = vec![false; bars.len()];
+        let valid =
+            |bar: &BarRow| bar.end - bar.start == interval && bar.start.rem_euclid(interval) == 0;
+        let repaired = |bar: &BarRow| BarRow {
+            symbol: id,
+            flags: (bar.flags & !BAR_GAP) | BAR_BACKFILLED,
+            ..*bar
+        };
+        for row in self.closed.held_mut() {
+            if row.symbol != id || row.trades == 0 {
+                continue;
+            }
+            if let Ok(i) = bars.binary_search_by_key(&row.start, |bar| bar.start) {
+                if valid(&bars[i]) && !placed[i] {
+                    *row = repaired(&bars[i]);
+                    placed[i] = true;
+                }
+            }
         }
-        let mut repaired = *bar;
-        repaired.symbol = id;
-        repaired.flags = (bar.flags & !BAR_GAP) | BAR_BACKFILLED;
-        if let Some(row) = self
-            .closed
-            .held_mut()
-            .iter_mut()
-            .find(|row| row.symbol == id && row.start == bar.start && row.trades > 0)
-        {
-            *row = repaired;
-            return true;
+        let mut count = 0;
+        for (bar, done) in bars.iter().zip(placed) {
+            if !valid(bar) {
+                continue;
+            }
+            count += 1;
+            if done {
+                continue;
+            }
+            let current = &mut self.current[id as usize];
+            if current.trades > 0 && current.start == bar.start {
+                *current = repaired(bar);
+            } else {
+                self.closed.push(repaired(bar));
+            }
         }
-        let current = &mut self.current[id as usize];
-        if current.trades > 0 && current.start == bar.start {
-            *current = repaired;
-        } else {
-            self.closed.push(repaired);
-        }
-        true
+        count
     }
 
     /// Forgets the open bar of every symbol id >= `len` (used when symbols added by a rejected frame are undone).
@@ -396,6 +419,26 @@ mod tests {
         );
         assert_eq!((closed[1].start, closed[1].close), (110 * S, 6.0));
         assert_eq!((b.current()[0].close, b.current()[0].volume), (7.0, 9));
+
+        let mut many = BarSeries::new(10, 1, 16);
+        feed(&mut many, &[(0, 100 * S, 1.0, 1), (0, 125 * S, 2.0, 1)]);
+        let mut bars = [
+            rest(120 * S, 7.0),
+            rest(115 * S, 7.0),
+            rest(110 * S, 6.0),
+            rest(100 * S, 5.0),
+        ];
+        assert_eq!(
+            many.replace_many(0, &mut bars),
+            3,
+            "the unaligned bar is skipped"
+        );
+        assert_eq!(
+            read_closed(&many),
+            closed,
+            "one pass does what one call per bar does"
+        );
+        assert_eq!(many.current()[0].close, 7.0);
     }
 
     #[test]

@@ -7,6 +7,7 @@ from core_frames import DATE, assert_same_state, market_array, quote10, snapshot
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kfeed import Feed
+from kfeed.errors import CapacityError
 
 TICK = b'{"jsonrpc":"2.0","method":"push","params":{"preset":"tick","isuSrtCd":"%s","trdPrc":%s,"trdvol":%s,"accTrdvol":%s,"trdTm":%s}}'  # noqa: E501
 
@@ -157,3 +158,11 @@ def test_seeded_cumulative_volume_from_rest_guards_the_stream():
     assert feed.stats()["gaps"] == 0 and feed.stats()["duplicates"] == 1
     with pytest.raises(ValueError):
         feed.seed_acc_volume("005930", -1)
+
+
+def test_a_full_symbol_table_is_a_capacity_error():
+    feed = Feed(trading_date=DATE, symbol_capacity=2)
+    feed.add_symbols(["005930", "000660"])
+    with pytest.raises(CapacityError, match="capacity 2"):
+        feed.add_symbols(["035420"])
+    assert feed.symbols == ["005930", "000660"]

@@ -9,6 +9,7 @@ use crate::error::Reject;
 
 pyo3::import_exception!(kfeed.errors, ProtocolError);
 pyo3::import_exception!(kfeed.errors, KfeedError);
+pyo3::import_exception!(kfeed.errors, CapacityError);
 
 /// Every failure the bindings report, mapped to a Python exception by [`From<Error> for PyErr`].
 #[derive(Debug)]
@@ -40,7 +41,7 @@ impl From<Error> for PyErr {
             }
             Error::Panicked => KfeedError::new_err("internal error in the kfeed core (a bug)"),
             Error::SymbolsFull(cap) => {
-                PyValueError::new_err(format!("symbol table is full (capacity {cap})"))
+                CapacityError::new_err(format!("symbol table is full (capacity {cap})"))
             }
             Error::BadCode(code) => {
                 PyValueError::new_err(format!("invalid instrument code {code:?}"))

@@ -397,7 +397,7 @@ impl PyFeed {
         let size = size_of::<BarRow>();
         let count = buffer.len_bytes() / size;
         // SAFETY: a C-contiguous numpy array of BAR_DTYPE, whose layout is `BarRow`'s; rows are read unaligned.
-        let rows: Vec<BarRow> = (0..count)
+        let mut rows: Vec<BarRow> = (0..count)
             .map(|i| unsafe {
                 buffer
                     .buf_ptr()
@@ -418,8 +418,7 @@ impl PyFeed {
             ))
             .into());
         }
-        let series = &mut self.core.state.bars[series];
-        Ok(rows.iter().filter(|bar| series.replace(id, bar)).count())
+        Ok(self.core.state.bars[series].replace_many(id, &mut rows))
     }
 
     /// From now on, flags `BAR_GAP` on every bar starting before `ns` that a market-wide trade lands in: the

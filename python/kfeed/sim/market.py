@@ -98,6 +98,9 @@ def default_trading_date() -> datetime.date:
 
 
 # Stock message intensity (messages/s market-wide at rate 1) as (start cs, end cs, msgs/s at start, at end).
+_Side = tuple[list[int], list[int], list[int]]
+"""One side of a book: its prices, quantities and order counts, best level first."""
+
 _STOCK_PROFILE = (
     (krx.cs_of(9, 0, 1), krx.cs_of(9, 5), 9_000.0, 7_000.0),
     (krx.cs_of(9, 5), krx.cs_of(9, 30), 4_000.0, 1_800.0),
@@ -467,51 +470,44 @@ class Market:
 
     def _lift_ask(self, issue: Issue, price: int) -> None:
         """The best ask was taken out: asks shift up a tick, a new best bid appears at the old ask."""
-        rnd = self._rnd
-        asks, ask_q, ask_c = issue.ask_prices, issue.ask_qtys, issue.ask_counts
-        asks.pop(0)
-        ask_q.pop(0)
-        ask_c.pop(0)
-        last = asks[-1]
-        nxt = last + issue.tick(last) if last else 0
-        if nxt and nxt <= issue.upper:
-            asks.append(nxt)
-            ask_q.append(1 + int(rnd() * 2 * issue.depth))
-            ask_c.append(1 + int(rnd() * 8) if issue.scale != 1 else 0)
-        else:
-            asks.append(0)
-            ask_q.append(0)
-            ask_c.append(0)
-        issue.bid_prices.insert(0, price)
-        issue.bid_prices.pop()
-        issue.bid_qtys.insert(0, 1 + int(rnd() * issue.depth))
-        issue.bid_qtys.pop()
-        issue.bid_counts.insert(0, 1 + int(rnd() * 4) if issue.scale != 1 else 0)
-        issue.bid_counts.pop()
+        last = issue.ask_prices[-1]
+        far = last + issue.tick(last) if last else 0
+        asks = (issue.ask_prices, issue.ask_qtys, issue.ask_counts)
+        bids = (issue.bid_prices, issue.bid_qtys, issue.bid_counts)
+        self._take_best(issue, asks, far if far and far <= issue.upper else 0, bids, price)
 
     def _hit_bid(self, issue: Issue, price: int) -> None:
         """The best bid was taken out: bids shift down a tick, a new best ask appears at the old bid."""
+        last = issue.bid_prices[-1]
+        far = last - issue.tick(last - 1) if last else 0
+        bids = (issue.bid_prices, issue.bid_qtys, issue.bid_counts)
+        asks = (issue.ask_prices, issue.ask_qtys, issue.ask_counts)
+        self._take_best(issue, bids, far if far and far >= issue.lower else 0, asks, price)
+
+    def _take_best(self, issue: Issue, taken: _Side, far: int, other: _Side, price: int) -> None:
+        """Removes the best level of side `taken`, adds level `far` (0: none within the limits) at its far end, and
+        puts a new best level at `price` on side `other`, whose last level drops off."""
         rnd = self._rnd
-        bids, bid_q, bid_c = issue.bid_prices, issue.bid_qtys, issue.bid_counts
-        bids.pop(0)
-        bid_q.pop(0)
-        bid_c.pop(0)
-        last = bids[-1]
-        nxt = last - issue.tick(last - 1) if last else 0
-        if nxt and nxt >= issue.lower:
-            bids.append(nxt)
-            bid_q.append(1 + int(rnd() * 2 * issue.depth))
-            bid_c.append(1 + int(rnd() * 8) if issue.scale != 1 else 0)
+        counted = issue.scale != 1
+        prices, qtys, counts = taken
+        prices.pop(0)
+        qtys.pop(0)
+        counts.pop(0)
+        if far:
+            prices.append(far)
+            qtys.append(1 + int(rnd() * 2 * issue.depth))
+            counts.append(1 + int(rnd() * 8) if counted else 0)
         else:
-            bids.append(0)
-            bid_q.append(0)
-            bid_c.append(0)
-        issue.ask_prices.insert(0, price)
-        issue.ask_prices.pop()
-        issue.ask_qtys.insert(0, 1 + int(rnd() * issue.depth))
-        issue.ask_qtys.pop()
-        issue.ask_counts.insert(0, 1 + int(rnd() * 4) if issue.scale != 1 else 0)
-        issue.ask_counts.pop()
+            prices.append(0)
+            qtys.append(0)
+            counts.append(0)
+        other_prices, other_qtys, other_counts = other
+        other_prices.insert(0, price)
+        other_prices.pop()
+        other_qtys.insert(0, 1 + int(rnd() * issue.depth))
+        other_qtys.pop()
+        other_counts.insert(0, 1 + int(rnd() * 4) if counted else 0)
+        other_counts.pop()
 
     def _rebuild(self, issue: Issue, bid1: int) -> None:
         """A fresh book: best bid `bid1`, every level one tick apart, nothing outside the daily limits."""

@@ -35,21 +35,12 @@ _RECENT_NS = 600 * 1_000_000_000
 _BAR_CYCLES = {"10s": 10, "1m": 60, "10m": 600}
 _NS = 1_000_000_000
 _KST_OFFSET_NS = 9 * 3600 * _NS
-_KST = dt.timezone(dt.timedelta(hours=9))
 
 
 def _time_of_day(ns: int) -> dt.time:
     """The KST time of day of a ns-since-epoch timestamp."""
     seconds = (ns + _KST_OFFSET_NS) // _NS % 86_400
     return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
-
-
-def _trading_day(value: Any) -> dt.date | None:
-    """A ``YYYYMMDD`` trading date from a REST list, or None when absent or malformed."""
-    try:
-        return dt.datetime.strptime(str(value), "%Y%m%d").date()
-    except ValueError:
-        return None
 
 
 def _bar_end(ns: int, cycle: int) -> int:
@@ -139,67 +130,53 @@ class Repairer:
         await self._seed(symbols, books="quote10" in presets or "quote" in presets)
 
     async def _load_lists(self) -> None:
-        """Loads every code's market, and adopts the server's trading date (``trdDd``) for the feed and REST."""
+        """Loads every code's market, and adopts the server's trading date for the feed and REST."""
         for market in ("kospi", "kosdaq"):
-            body = await self.rest.result(f"/v2/market/stocks/{market}/lists")
-            day = _trading_day(body.get("trdDd"))
+            listing = await self.rest.stocks.lists(market)
+            day = listing.trading_date
             if day is not None and day != self.feed.trading_date:
                 log.info("adopting the server's trading date %s", day)
                 self.feed.trading_date = day
                 self.rest.trading_date = day
-            for row in body.get("isuLists", ()):
-                self.markets[str(row["isuSrtCd"])] = market
-        for kind in ("futures", "options"):
-            body = await self.rest.result(f"/v2/market/{kind}/kospi200/lists")
-            for row in body.get("isuLists", ()):
-                self.markets[str(row["isuSrtCd"])] = f"{kind}:kospi200"
+            self.markets.update(dict.fromkeys(listing.rows["symbol"].tolist(), market))
+        for kind, family in (("futures", self.rest.futures), ("options", self.rest.options)):
+            listing = await family.lists("kospi200")
+            self.markets.update(dict.fromkeys(listing.rows["symbol"].tolist(), f"{kind}:kospi200"))
 
     async def _seed(self, codes: Iterable[str], *, books: bool) -> None:
+        """Seeds books (REST records go to the Rust parser as they are) and each code's cumulative volume."""
         by_market: dict[str, list[str]] = {}
         for code in codes:
             market = self.markets.get(code)
-            if market is not None:
+            if market is not None and not market.startswith("index:"):
                 by_market.setdefault(market, []).append(code)
         for market, members in by_market.items():
-            if market.startswith("index:"):
-                continue
             if market in ("kospi", "kosdaq"):
-                for i in range(0, len(members), _MULTIQUOTE_BATCH):
-                    batch = ",".join(members[i : i + _MULTIQUOTE_BATCH])
-                    prefix = f"/v2/market/multiquote/stocks/{market}"
-                    if books:
-                        self._apply_all("quote10", await self.rest.result(f"{prefix}/orderbook", isuCd=batch))
-                    self._seed_trades(await self.rest.result(f"{prefix}/price", isuCd=batch))
-            else:
-                for code in members:
-                    path = _instrument_path(code, self.markets)
-                    if books:
-                        self._apply_all("quote10", {"isulist": [await self.rest.result(f"{path}/orderbook")]})
-                    self._seed_trades({"isulist": [await self.rest.result(f"{path}/price")]})
+                if books:
+                    for i in range(0, len(members), _MULTIQUOTE_BATCH):
+                        prefix = f"/v2/market/multiquote/stocks/{market}"
+                        batch = ",".join(members[i : i + _MULTIQUOTE_BATCH])
+                        body = await self.rest.result(f"{prefix}/orderbook", isuCd=batch)
+                        self._apply_books(body.get("isulist", ()))
+                prices = await self.rest.multiquote.prices(market, members)
+                self._seed_trades(prices["symbol"].tolist(), prices["acc_volume"].tolist(), prices["time"].tolist())
+                continue
+            kind, _, mkt = market.partition(":")
+            family = self.rest.futures if kind == "futures" else self.rest.options
+            for code in members:
+                if books:
+                    self._apply_books([await self.rest.result(f"{_instrument_path(code, self.markets)}/orderbook")])
+                price = await family.price(mkt, code)
+                self._seed_trades([price.symbol], [price.acc_volume], [price.time])
 
-    def _apply_all(self, preset: str, body: dict[str, Any]) -> None:
-        for record in body.get("isulist", ()):
-            self.feed.apply_record(preset, orjson.dumps(record))
+    def _apply_books(self, records: Iterable[Any]) -> None:
+        for record in records:
+            self.feed.apply_record("quote10", orjson.dumps(record))
 
-    def _seed_trades(self, body: dict[str, Any]) -> None:
-        for record in body.get("isulist", ()):
-            acc = record.get("accTrdvol")
-            if acc is not None:
-                self.feed.seed_acc_volume(str(record["isuSrtCd"]), int(acc))
-            self.snapshot_time = max(self.snapshot_time, self._exchange_ns(record.get("trdTm")))
-
-    def _exchange_ns(self, hhmmssmm: Any) -> int:
-        """A wire ``trdTm`` on the feed's trading date as ns since the epoch; 0 for none or a signal."""
-        try:
-            value = int(hhmmssmm)
-        except (TypeError, ValueError):
-            return 0
-        if not 0 < value < 24_000_000:
-            return 0
-        day = self.feed.trading_date
-        midnight = dt.datetime(day.year, day.month, day.day, tzinfo=_KST)
-        seconds = value // 1_000_000 * 3600 + value // 10_000 % 100 * 60 + value // 100 % 100
-        return int(midnight.timestamp()) * _NS + seconds * _NS + value % 100 * 10_000_000
+    def _seed_trades(self, codes: Sequence[str], acc_volumes: Sequence[int], times: Sequence[int]) -> None:
+        for code, acc in zip(codes, acc_volumes, strict=True):
+            self.feed.seed_acc_volume(code, acc)
+        self.snapshot_time = max([self.snapshot_time, *times])
 
     def on_event(self, event: tuple[Any, ...]) -> None:
         """Takes a feed event that is not a reply: gaps queue a repair, signals are recorded."""

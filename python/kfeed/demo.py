@@ -16,6 +16,7 @@ import numpy as np
 from kfeed import RingReader
 from kfeed.channel import ChannelPolicy
 from kfeed.health import Health
+from kfeed.kst import kst_clock
 from kfeed.session import Session, SessionOptions
 from kfeed.sim import SimConfig, SimProcess
 from kfeed.sim.faults import fault_log_over_http, inject_over_http
@@ -40,8 +41,7 @@ def write_candles(bars: np.ndarray, title: str, path: Path) -> None:
         ax.vlines(i, bar["low"], bar["high"], color=color, linewidth=1)
         body_low, body_high = sorted((float(bar["open"]), float(bar["close"])))
         ax.add_patch(plt.Rectangle((i - 0.3, body_low), 0.6, max(body_high - body_low, 1e-9), color=color, zorder=2))
-    labels = [np.datetime64(int(t) + 9 * 3600 * 10**9, "ns").astype("datetime64[s]") for t in bars["start"]]
-    ax.set_xticks(range(len(bars)), [str(t)[11:16] for t in labels], rotation=45)
+    ax.set_xticks(range(len(bars)), [kst_clock(int(t))[:5] for t in bars["start"]], rotation=45)
     ax.set_xlim(-1, max(len(bars), 1))
     ax.set_title(title)
     ax.set_ylabel("KRW")

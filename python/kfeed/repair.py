@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -23,6 +22,7 @@ from kfeed._kfeed import BAR_DTYPE, Feed
 from kfeed.channel import Outage
 from kfeed.errors import KfeedError
 from kfeed.health import HealthMonitor
+from kfeed.kst import kst_time_of_day
 from kfeed.rest import RestClient
 
 __all__ = ["Repairer"]
@@ -34,13 +34,6 @@ _KEPT = 10_000
 _RECENT_NS = 600 * 1_000_000_000
 _BAR_CYCLES = {"10s": 10, "1m": 60, "10m": 600}
 _NS = 1_000_000_000
-_KST_OFFSET_NS = 9 * 3600 * _NS
-
-
-def _time_of_day(ns: int) -> dt.time:
-    """The KST time of day of a ns-since-epoch timestamp."""
-    seconds = (ns + _KST_OFFSET_NS) // _NS % 86_400
-    return dt.time(seconds // 3600, seconds // 60 % 60, seconds % 60)
 
 
 def _bar_end(ns: int, cycle: int) -> int:
@@ -288,7 +281,7 @@ class Repairer:
 
     async def _intraday(self, code: str, cycle: int, since_ns: int) -> np.ndarray:
         market = self.markets[code]
-        start = _time_of_day(max(since_ns, 0))
+        start = kst_time_of_day(max(since_ns, 0))
         if market in ("kospi", "kosdaq"):
             return await self.rest.stocks.intraday(market, code, cycle=cycle, start=start)
         kind, _, mkt = market.partition(":")

@@ -10,13 +10,12 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from kfeed.kst import kst_datetime64
+
 __all__ = ["print_result", "result_table"]
 
 MAX_ROWS = 200
 """Longest table printed; longer arrays show their first and last rows."""
-
-
-_KST_OFFSET_NS = 9 * 3600 * 1_000_000_000
 
 
 def _cell(value: Any, name: str = "") -> str:
@@ -24,7 +23,7 @@ def _cell(value: Any, name: str = "") -> str:
         return " ".join(_cell(v) for v in value.tolist())
     if name.endswith("time") and isinstance(value, int | np.integer):
         ns = int(value)
-        return "" if ns == 0 else str(np.datetime64(ns + _KST_OFFSET_NS, "ns").astype("datetime64[ms]")) + " KST"
+        return "" if ns == 0 else str(kst_datetime64(ns).astype("datetime64[ms]")) + " KST"
     if isinstance(value, np.datetime64):
         return "" if np.isnat(value) else str(value)
     if isinstance(value, float | np.floating):

@@ -15,22 +15,14 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from kfeed.kst import kst_clock
 from kfeed.session import Session, SessionOptions, connect
 
 __all__ = ["WatchView", "watch"]
 
-_KST_OFFSET_NS = 9 * 3600 * 1_000_000_000
 _SHOWN_TRADES = 12
 _SIDES = {1: "+", -1: "-"}
 """How the trades table shows a trade's side (buy-initiated, sell-initiated; anything else is "?")."""
-
-
-def _clock(ns: int) -> str:
-    """Exchange time of day (KST) of a ns-since-epoch timestamp, as HH:MM:SS.mmm."""
-    if ns <= 0:
-        return "--:--:--.---"
-    ms = ((ns + _KST_OFFSET_NS) // 1_000_000) % 86_400_000
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
 @dataclass
@@ -82,7 +74,7 @@ class WatchView:
         for column in ("time", "symbol", "price", "qty", "side"):
             trades.add_column(column, justify="right")
         for at, symbol, price, qty, side in reversed(self.trades):
-            trades.add_row(_clock(at), feed.symbol(symbol), f"{price:,.2f}", f"{qty:,}", _SIDES.get(side, "?"))
+            trades.add_row(kst_clock(at), feed.symbol(symbol), f"{price:,.2f}", f"{qty:,}", _SIDES.get(side, "?"))
         book = feed.book(self.focus)
         book_table = Table(title=f"{self.focus} book ({int(book['updates'])} updates)", expand=True)
         for column in ("bid qty", "bid", "ask", "ask qty"):
@@ -104,7 +96,7 @@ class WatchView:
                 continue
             bars_table.add_row(
                 code,
-                _clock(int(bar["start"])),
+                kst_clock(int(bar["start"])),
                 *(f"{float(bar[k]):,.2f}" for k in ("open", "high", "low", "close")),
                 f"{int(bar['volume']):,}",
                 f"{int(bar['trades']):,}",

@@ -11,6 +11,8 @@ import datetime as dt
 import math
 from typing import Any
 
+from kfeed.kst import KST, KST_OFFSET_NS
+
 __all__ = [
     "KST",
     "SIGNAL_THRESHOLD",
@@ -28,15 +30,11 @@ __all__ = [
     "to_text",
 ]
 
-KST = dt.timezone(dt.timedelta(hours=9), "KST")
-"""Korea Standard Time: exchange times are wall-clock times in this zone."""
-
 SIGNAL_THRESHOLD = 24_000_000
 """``trdTm`` values at or above this are market-operation signals (``31000000`` = regular close), not times."""
 
 _EPOCH_DAY = dt.date(1970, 1, 1)
 _NS_PER_DAY = 86_400 * 10**9
-_KST_OFFSET_NS = 9 * 3_600 * 10**9
 
 
 def to_float(value: Any) -> float:
@@ -134,7 +132,7 @@ def parse_day(value: dt.date | str | int) -> dt.date:
 
 def day_start_ns(day: dt.date) -> int:
     """Nanoseconds since the Unix epoch at 00:00 KST of ``day``."""
-    return (day - _EPOCH_DAY).days * _NS_PER_DAY - _KST_OFFSET_NS
+    return (day - _EPOCH_DAY).days * _NS_PER_DAY - KST_OFFSET_NS
 
 
 def clock_ns(value: Any) -> int:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import ssl
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kfeed._kfeed import Feed
 from kfeed.errors import AuthError, SessionError, SubscriptionError
 from kfeed.link import Link
+from kfeed.rest.retry import RetryPolicy
 
 __all__ = ["Channel", "ChannelPolicy", "Outage"]
 
@@ -41,10 +41,8 @@ class ChannelPolicy:
     """Seconds without any data frame after which a subscribed stream is declared stalled; None disables."""
     request_timeout: float = 5.0
     """Seconds to wait for any reply."""
-    reconnect_base: float = 0.1
-    """First reconnect delay ceiling, seconds; doubles per failure up to ``reconnect_cap`` (full jitter)."""
-    reconnect_cap: float = 5.0
-    """Largest reconnect delay ceiling, seconds."""
+    reconnect: RetryPolicy = field(default_factory=lambda: RetryPolicy(base_delay=0.1, max_delay=5.0))
+    """Jittered exponential backoff between reconnect attempts (the REST client's policy, reused)."""
     degraded_after: int = 4
     """Consecutive failed connects after which the session reports degraded."""
 
@@ -207,8 +205,7 @@ class Channel:
         self.failures += 1
         state = "degraded" if self.failures >= self._policy.degraded_after else "recovering"
         self._set_state(state, reason)
-        ceiling = min(self._policy.reconnect_cap, self._policy.reconnect_base * 2 ** (self.failures - 1))
-        delay = random.uniform(0, ceiling)
+        delay = self._policy.reconnect.backoff(self.failures - 1)
         log.info("%s: reconnecting in %.2f s (%s)", self.url, delay, reason)
         await asyncio.sleep(delay)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from kfeed import BAR_DTYPE
 from kfeed.channel import ChannelPolicy
+from kfeed.rest import RetryPolicy
 from kfeed.session import Session, SessionOptions
 from kfeed.sim import Simulator
 
@@ -22,7 +23,11 @@ and the client share one event loop without starving each other on a loaded 2-co
 
 FAST = SessionOptions(
     policy=ChannelPolicy(
-        heartbeat_interval=0.3, missed_heartbeats=3, stall_timeout=3.0, request_timeout=1.0, reconnect_cap=0.5
+        heartbeat_interval=0.3,
+        missed_heartbeats=3,
+        stall_timeout=3.0,
+        request_timeout=1.0,
+        reconnect=RetryPolicy(base_delay=0.1, max_delay=0.5),
     ),
     market_stall_timeout=3.0,
 )

@@ -39,6 +39,8 @@ pub struct BarSeries {
     open: Vec<u32>,
     /// Earliest end among the open bars (`i64::MAX` while none is open).
     open_end: i64,
+    /// How far past its end a bar may still be open (the feed's close delay), ns.
+    close_delay_ns: i64,
     /// The last interval a trade fell in, `[start, end)`, so most trades need no division to find theirs.
     last_start: i64,
     last_end: i64,
@@ -57,10 +59,16 @@ impl BarSeries {
             current,
             open: Vec::with_capacity(symbols),
             open_end: i64::MAX,
+            close_delay_ns: 0,
             last_start: 0,
             last_end: 0,
             closed: Ring::new(closed_capacity),
         }
+    }
+
+    /// Sets how far past its end a bar stays open (the feed's close delay), ns.
+    pub fn set_close_delay(&mut self, ns: i64) {
+        self.close_delay_ns = ns.max(0);
     }
 
     /// Bar length in ns.
@@ -176,16 +184,27 @@ impl BarSeries {
 
     /// ORs `flags` into every bar of symbol `id` overlapping `[start, end)` ns: the open one and the closed ones
     /// still in the ring (in place, so views already handed out see it). Returns how many bars were marked.
+    ///
+    /// Closed bars are visited newest first and the walk stops at the first one that ended more than an interval
+    /// plus the close delay before `start` (bars close in order of their end within that slack; rows appended by
+    /// a backfill are skipped, not trusted for the order), so a recent window costs a few rows, not the ring.
     pub fn mark(&mut self, id: u32, start: i64, end: i64, flags: u8) -> usize {
         let overlaps =
             |bar: &BarRow| bar.symbol == id && bar.trades > 0 && bar.start < end && start < bar.end;
+        let horizon = start - self.interval_ns - self.close_delay_ns;
         let mut marked = 0;
-        for bar in self
-            .closed
-            .held_mut()
-            .iter_mut()
-            .chain(std::iter::once(&mut self.current[id as usize]))
-        {
+        let current = &mut self.current[id as usize];
+        if overlaps(current) {
+            current.flags |= flags;
+            marked += 1;
+        }
+        for bar in self.closed.held_newest_first_mut() {
+            if bar.flags & BAR_BACKFILLED != 0 {
+                continue;
+            }
+            if bar.end < horizon {
+                break;
+            }
             if overlaps(bar) {
                 bar.flags |= flags;
                 marked += 1;

@@ -127,7 +127,11 @@ impl Feed {
                 skip_market_trades: vec![false; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
                 market_partial_until: i64::MIN,
-                bars: INTERVALS_SECS.map(|s| BarSeries::new(s, symbols, config.bar_capacity)),
+                bars: INTERVALS_SECS.map(|s| {
+                    let mut series = BarSeries::new(s, symbols, config.bar_capacity);
+                    series.set_close_delay(config.bar_close_delay_ns);
+                    series
+                }),
                 clock: ExchangeClock::new(date),
                 stats: Stats::default(),
                 events: Events::default(),

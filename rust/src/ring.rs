@@ -85,6 +85,13 @@ impl<T: Sequenced> Ring<T> {
         &mut self.buf[..held]
     }
 
+    /// Every row still held, newest first, for in-place repair of recent rows.
+    pub fn held_newest_first_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        let held = (self.next as usize).min(self.buf.len());
+        let (newer, older) = self.buf[..held].split_at_mut(self.pos.min(held));
+        newer.iter_mut().rev().chain(older.iter_mut().rev())
+    }
+
     /// The row of sequence `seq`, if it is still held.
     pub fn get(&self, seq: u64) -> Option<&T> {
         (seq >= self.oldest() && seq < self.next).then(|| &self.buf[self.index(seq)])
@@ -198,6 +205,21 @@ mod tests {
         assert!(ring.get(3).is_none());
         assert_eq!(ring.get(6).unwrap().value, 6);
         assert_eq!(ring.as_slice()[0].seq, 6);
+    }
+
+    #[test]
+    fn held_rows_walk_newest_first_before_and_after_a_wrap() {
+        let mut ring = Ring::new(4);
+        for v in 0..3 {
+            ring.push(row(v));
+        }
+        let seen: Vec<u32> = ring.held_newest_first_mut().map(|r| r.value).collect();
+        assert_eq!(seen, [2, 1, 0]);
+        for v in 3..6 {
+            ring.push(row(v));
+        }
+        let seen: Vec<u32> = ring.held_newest_first_mut().map(|r| r.value).collect();
+        assert_eq!(seen, [5, 4, 3, 2]);
     }
 
     #[test]

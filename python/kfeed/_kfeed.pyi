@@ -18,8 +18,10 @@ __all__ = [
     "TRADE_NO_QTY",
     "Bars",
     "Feed",
+    "FeedStream",
     "RingReader",
     "__version__",
+    "encode_frame",
 ]
 
 __version__: str
@@ -178,3 +180,54 @@ class Feed:
         ("heartbeat", id), ("signal", code, value, time_ns),
         ("gap", code, expected_acc, got_acc, since_ns), where since_ns is the exchange time of the symbol's last
         trade before the gap: trades after it may be missing."""
+
+@final
+class FeedStream:
+    """The receive side of one WebSocket connection feeding a Feed, one call per socket read.
+
+    The caller's asyncio ``BufferedProtocol`` reads socket bytes straight into `buffer()` (the free tail of a fixed
+    2 MiB receive buffer allocated once) and reports the count to `received`, which deframes every complete server
+    frame (RFC 6455, client side) and applies each text message with the Feed's ingest. Fragmented text messages are
+    reassembled (up to 1 MiB); binary messages are counted and skipped. Anything Python must act on is flagged by
+    `needs_attention` and taken with `take_attention`. After a protocol error or a close frame, further bytes are
+    ignored.
+    """
+
+    def __new__(cls, feed: Feed) -> FeedStream:
+        """A stream applying messages to `feed`."""
+    @property
+    def feed(self) -> Feed:
+        """The feed the messages are applied to."""
+    def buffer(self) -> memoryview:
+        """A writable memoryview of the free tail of the receive buffer (at least 256 KiB), for
+        ``BufferedProtocol.get_buffer``; it keeps this object alive and its memory never moves."""
+    def received(self, nbytes: int, recv_time: int | None = None) -> int:
+        """Marks `nbytes` of `buffer()` as received, deframes and applies every complete text message (stamped
+        `recv_time` ns, default now); returns the rows applied. ValueError if `nbytes` exceeds the free space."""
+    @property
+    def needs_attention(self) -> bool:
+        """True when messages applied no rows (replies, server requests, rejects: drain the feed's events), binary
+        messages arrived, pings await pongs, a close frame arrived or a protocol error was found."""
+    def take_attention(self) -> tuple[int, int, list[bytes], tuple[int, str] | None, str | None]:
+        """Takes what needs attention since the last call: (texts_without_rows, binary_messages, ping payloads to
+        answer, close frame (code, reason) or None, protocol error message or None); each is reported once."""
+    @property
+    def error(self) -> str | None:
+        """The WebSocket protocol error the stream stopped at, or None."""
+    @property
+    def error_close_code(self) -> int | None:
+        """The close code to answer the protocol error with (1009 too large, 1002 otherwise), or None."""
+    def check(self) -> None:
+        """Raises kfeed.errors.ProtocolError if the server broke the WebSocket protocol."""
+    @property
+    def close_frame(self) -> tuple[int, str] | None:
+        """The close frame received, as (code, reason) (code 1005 when it had none), or None."""
+    @property
+    def messages(self) -> int:
+        """Complete messages received, text and binary."""
+    def stats(self) -> dict[str, int]:
+        """Counters: bytes, text_messages, binary_messages, rows, pings, pings_dropped, pongs."""
+
+def encode_frame(opcode: int, payload: _Frame, mask: bytes) -> bytes:
+    """One masked client frame with FIN set: `opcode` 1 text, 2 binary, 8 close, 9 ping or 10 pong; `mask` is the
+    4-byte masking key. ValueError for another opcode or a control payload over 125 bytes."""

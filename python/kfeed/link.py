@@ -1,8 +1,11 @@
 """One WebSocket connection to a Koscom stream: handshake, JSON-RPC requests, heartbeats and the receive path.
 
-The receive path hands each frame's payload straight to ``Feed.ingest`` as a memoryview: no decode to ``str`` and no
-Python object per frame beyond picows' own. Frames that apply no rows (replies, server heartbeat requests, rejects)
-are followed by a drain of the feed's event queue on this link, so every reply is matched to the link it arrived on.
+The receive path is one Rust call per socket read: the link's :class:`~kfeed.wsclient.WebSocketClient` (an asyncio
+``BufferedProtocol``) lets the event loop read straight into the receive buffer of a
+:class:`~kfeed._kfeed.FeedStream`, which deframes every complete WebSocket frame and applies each text message to
+the feed in Rust; no Python object is made per frame. Python runs only when a read brought messages that applied no
+rows (replies, server heartbeat requests, rejects): the link then drains the feed's event queue, so every reply is
+matched to the link it arrived on. Pings are answered, and a close frame echoed, by the client.
 """
 
 from __future__ import annotations
@@ -15,11 +18,10 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-import picows
-from picows import WSFrame, WSMsgType, WSTransport
 
-from kfeed._kfeed import Feed
+from kfeed._kfeed import Feed, FeedStream
 from kfeed.errors import AuthError, SessionError, SubscriptionError
+from kfeed.wsclient import WebSocketClient
 
 __all__ = ["Link", "LinkClosed"]
 
@@ -29,37 +31,10 @@ _request_ids = itertools.count(1)
 """Request ids are unique across every link of the process, so a reply can never be matched to the wrong request."""
 
 _AUTH_ERROR_CODE = 13001
-_TEXT = WSMsgType.TEXT
 
 
 class LinkClosed(SessionError):
     """The connection closed, or stopped answering, while a request was outstanding."""
-
-
-class _Listener(picows.WSListener):
-    """picows callbacks: the hot path is ``on_ws_frame``."""
-
-    def __init__(self, link: Link) -> None:
-        self._link = link
-        self._ingest = link.feed.ingest
-
-    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        link = self._link
-        msg_type = frame.msg_type
-        if msg_type == _TEXT and frame.fin:
-            link.frames += 1
-            if self._ingest(frame.get_payload_as_memoryview()) == 0:
-                link.drain_events()
-        elif msg_type == WSMsgType.CLOSE:
-            link.close_code = frame.get_close_code()
-            transport.send_close(frame.get_close_code())
-            transport.disconnect()
-        elif msg_type in (WSMsgType.TEXT, WSMsgType.CONTINUATION, WSMsgType.BINARY):
-            link.frames += 1
-            link.on_unexpected_frame(msg_type)
-
-    def on_ws_disconnected(self, transport: WSTransport) -> None:
-        self._link.on_disconnected()
 
 
 class Link:
@@ -71,16 +46,15 @@ class Link:
     def __init__(self, feed: Feed, url: str, *, request_timeout: float, on_event: Callable[[tuple[Any, ...]], None]):
         self.feed = feed
         self.url = url
-        self.frames = 0
-        """Frames received on this link (data and replies)."""
+        self.stream = FeedStream(feed)
+        """The Rust receive side: deframes this connection's bytes and applies its messages to the feed."""
         self.replies = 0
-        """Frames that were JSON-RPC replies or server requests rather than market data."""
-        self.close_code: int | None = None
+        """Messages that were JSON-RPC replies or server requests rather than market data."""
         self.unexpected_frames = 0
-        """Binary or fragmented frames, which the Koscom protocol never sends; counted and dropped."""
+        """Binary messages, which the Koscom protocol never sends; counted and dropped."""
         self._request_timeout = request_timeout
         self._on_event = on_event
-        self._transport: WSTransport | None = None
+        self._client: WebSocketClient | None = None
         self._pending: dict[int, asyncio.Future[Any]] = {}
         self._closed = asyncio.Event()
         self._loop = asyncio.get_running_loop()
@@ -101,19 +75,24 @@ class Link:
         ssl_context: ssl.SSLContext | None = None,
         on_event: Callable[[tuple[Any, ...]], None] = lambda event: None,
     ) -> Link:
-        """Connects to ``url``, sends ``init`` with the key, and returns the ready link."""
+        """Connects to ``url``, sends ``init`` with the key, and returns the ready link.
+
+        Raises :class:`~kfeed.errors.SessionError` (:class:`~kfeed.wsclient.HandshakeError` for a refused or
+        botched upgrade) if the connection cannot be made.
+        """
         link = cls(feed, url, request_timeout=request_timeout, on_event=on_event)
         try:
-            transport, _ = await picows.ws_connect(
-                lambda: _Listener(link),
+            link._client = await WebSocketClient.connect(
                 url,
+                link.stream,
                 ssl_context=ssl_context,
-                websocket_handshake_timeout=request_timeout,
-                enable_auto_pong=True,
+                timeout=request_timeout,
+                on_messages=link.drain_events,
+                on_binary=link.on_binary_messages,
+                on_closed=link.on_disconnected,
             )
-        except (TimeoutError, OSError, picows.WSError) as exc:
+        except OSError as exc:
             raise SessionError(f"cannot connect to {url}: {exc.__class__.__name__}: {exc}") from None
-        link._transport = transport
         try:
             await link.request("init", {"key": key, "membername": member})
         except BaseException:
@@ -122,9 +101,19 @@ class Link:
         return link
 
     @property
+    def frames(self) -> int:
+        """WebSocket messages received on this link (data and replies)."""
+        return self.stream.messages
+
+    @property
     def data_frames(self) -> int:
-        """Frames received that were not replies: market data (and rejected frames)."""
+        """Messages received that were not replies: market data (and rejected frames)."""
         return self.frames - self.replies
+
+    @property
+    def close_code(self) -> int | None:
+        """The code of the server's close frame (1005 if it had none), or None."""
+        return self._client.close_code if self._client is not None else None
 
     @property
     def is_open(self) -> bool:
@@ -141,7 +130,7 @@ class Link:
         Raises :class:`AuthError` for error 13001, :class:`SubscriptionError` for any other error reply,
         :class:`LinkClosed` if the connection closes or the reply does not come within the request timeout.
         """
-        if self._transport is None or self._closed.is_set():
+        if self._client is None or self._closed.is_set():
             raise LinkClosed(f"{self.url} is closed")
         request_id = next(_request_ids)
         message: dict[str, Any] = {"jsonrpc": "2.0", "id": request_id, "method": method}
@@ -150,7 +139,7 @@ class Link:
         future: asyncio.Future[Any] = self._loop.create_future()
         self._pending[request_id] = future
         try:
-            self._transport.send(WSMsgType.TEXT, orjson.dumps(message))
+            self._send(orjson.dumps(message))
             return await asyncio.wait_for(future, self._request_timeout)
         except TimeoutError:
             raise LinkClosed(f"{method} got no reply from {self.url} within {self._request_timeout} s") from None
@@ -175,6 +164,11 @@ class Link:
                 self._answer_heartbeat(event[1])
             else:
                 self._on_event(event)
+
+    def _send(self, payload: bytes) -> None:
+        if self._client is None or not self._client.is_open:
+            raise LinkClosed(f"{self.url} is closed")
+        self._client.send_text(payload)
 
     def _on_error_reply(self, request_id: int | None, code: int, message: str) -> None:
         if code == _AUTH_ERROR_CODE:
@@ -201,26 +195,29 @@ class Link:
             future.set_exception(error)
 
     def _answer_heartbeat(self, request_id: int | None) -> None:
-        if self._transport is not None and not self._closed.is_set():
+        if self._client is not None and self._client.is_open:
             reply = {"jsonrpc": "2.0", "id": request_id, "result": {"message": "ok"}}
-            self._transport.send(WSMsgType.TEXT, orjson.dumps(reply))
+            self._client.send_text(orjson.dumps(reply))
 
-    def on_unexpected_frame(self, msg_type: WSMsgType) -> None:
-        """Counts a frame type the protocol never sends."""
-        self.unexpected_frames += 1
-        log.warning("%s: dropped an unexpected %s frame", self.url, msg_type.name)
+    def on_binary_messages(self, count: int) -> None:
+        """Counts binary messages, which the protocol never sends."""
+        self.unexpected_frames += count
+        log.warning("%s: dropped %d unexpected binary message(s)", self.url, count)
 
     def on_disconnected(self) -> None:
-        """Marks the link closed and fails every outstanding request."""
+        """Marks the link closed and fails every outstanding request (once)."""
+        if self._closed.is_set():
+            return
         self.drain_events()
         self._closed.set()
+        error = self._client.error if self._client is not None else None
+        reason = f"code {self.close_code}" if error is None else str(error)
         for future in self._pending.values():
             if not future.done():
-                future.set_exception(LinkClosed(f"{self.url} closed (code {self.close_code})"))
+                future.set_exception(LinkClosed(f"{self.url} closed ({reason})"))
 
     def close(self) -> None:
-        """Closes the connection at once."""
-        if self._transport is not None:
-            self._transport.disconnect(graceful=False)
-        if not self._closed.is_set():
-            self.on_disconnected()
+        """Sends a close frame and closes the connection at once."""
+        if self._client is not None:
+            self._client.close()
+        self.on_disconnected()

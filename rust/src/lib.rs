@@ -14,6 +14,7 @@ pub mod rows;
 pub mod stats;
 pub mod symbols;
 pub mod wire;
+pub mod ws;
 
 #[cfg(feature = "python")]
 mod py;

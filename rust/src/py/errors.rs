@@ -30,6 +30,8 @@ pub enum Error {
     BadArgument(String),
     /// A frame was not a bytes-like object.
     NotBytes,
+    /// The server broke the WebSocket protocol: the message and the close code to answer with.
+    WebSocket(String, u16),
 }
 
 impl From<Error> for PyErr {
@@ -52,6 +54,9 @@ impl From<Error> for PyErr {
             Error::NotBytes => PyTypeError::new_err(
                 "a frame must be bytes, bytearray or a C-contiguous buffer of bytes (memoryview)",
             ),
+            Error::WebSocket(message, code) => ProtocolError::new_err(format!(
+                "WebSocket protocol error: {message} (close code {code})"
+            )),
         }
     }
 }

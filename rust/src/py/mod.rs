@@ -4,6 +4,7 @@ mod errors;
 mod feed;
 mod frames;
 mod reader;
+mod stream;
 mod views;
 
 use pyo3::prelude::*;
@@ -18,6 +19,8 @@ fn _kfeed(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<feed::PyFeed>()?;
     m.add_class::<reader::RingReader>()?;
     m.add_class::<reader::Bars>()?;
+    m.add_class::<stream::FeedStream>()?;
+    m.add_function(wrap_pyfunction!(stream::encode_frame, m)?)?;
     m.add("TRADE_DTYPE", dtype(py, RowKind::Trade)?)?;
     m.add("QUOTE_DTYPE", dtype(py, RowKind::Quote)?)?;
     m.add("BOOK_DTYPE", dtype(py, RowKind::Book)?)?;

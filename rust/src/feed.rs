@@ -9,10 +9,11 @@ use crate::book;
 use crate::clock::{Date, ExchangeClock};
 use crate::error::Reject;
 use crate::events::{Event, Events};
+use crate::prefetch::prefetch;
 use crate::ring::{Ring, Sequenced};
 use crate::rows::{BookRow, QuoteRow, TradeRow, BAR_GAP, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
 use crate::stats::Stats;
-use crate::symbols::{depth_of, prefetch, SymbolTable};
+use crate::symbols::{depth_of, SymbolTable};
 use crate::wire::{self, Code, Parsed, ReplyKind, Source, ABSENT};
 
 impl Sequenced for TradeRow {
@@ -147,7 +148,8 @@ impl Feed {
     /// The reason the frame was rejected; it is counted, its sample kept, and nothing else changed.
     pub fn ingest(&mut self, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
         self.state.stats.frames += 1;
-        match wire::parse_frame(frame, &mut self.parsed) {
+        let hint = self.state.symbols.code_hint();
+        match wire::parse_frame_hinted(frame, &mut self.parsed, Some(hint)) {
             Ok(()) => self.state.apply(&self.parsed, frame, recv_time),
             Err(reason) => {
                 self.state.stats.reject(reason, frame);

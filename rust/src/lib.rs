@@ -9,6 +9,7 @@ pub mod clock;
 pub mod error;
 pub mod events;
 pub mod feed;
+pub mod prefetch;
 pub mod ring;
 pub mod rows;
 pub mod stats;

@@ -4,6 +4,7 @@
 //! twice the capacity, so neither a lookup nor an insert ever allocates. Slots hold the code itself beside the
 //! id, so a hit costs one cache line.
 
+use crate::prefetch::CodeHint;
 use crate::wire::Code;
 
 /// Book depth of stocks, ETFs and indices.
@@ -21,27 +22,6 @@ pub fn depth_of(code: &Code) -> u8 {
 }
 
 const EMPTY: u32 = u32::MAX;
-
-/// Asks the CPU to start loading every cache line of `value` (a hint with no effect on results), so that
-/// independent per-symbol accesses overlap their memory latency.
-#[inline(always)]
-pub(crate) fn prefetch<T>(value: &T) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        let start = std::ptr::from_ref(value).cast::<i8>();
-        for offset in (0..size_of::<T>()).step_by(64) {
-            // SAFETY: SSE is part of the x86_64 baseline, and a prefetch never faults or changes memory,
-            // whatever the address; these addresses lie inside `value` anyway.
-            unsafe {
-                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
-                    start.wrapping_add(offset),
-                );
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = value;
-}
 
 /// One hash slot: the code kept inline beside its id, so a lookup touches one cache line.
 #[derive(Clone, Copy, Debug, Default)]
@@ -134,6 +114,11 @@ impl SymbolTable {
         Some((id, true))
     }
 
+    /// Where this table keeps each code's slot, for the parser to prefetch (see [`CodeHint`]).
+    pub fn code_hint(&self) -> CodeHint {
+        CodeHint::new(&self.slots)
+    }
+
     /// The code of `id`.
     pub fn code(&self, id: u32) -> Option<&Code> {
         self.codes.get(id as usize)
@@ -162,18 +147,10 @@ impl SymbolTable {
     }
 }
 
-/// An Fx-style multiplicative hash of the code's bytes (read as two little-endian words).
-#[inline]
+/// The slot index `code` hashes to, before masking.
+#[inline(always)]
 fn hash(code: &Code) -> usize {
-    const K: u64 = 0x517c_c1b7_2722_0a95;
-    let b = code.as_bytes();
-    let mut lo = [0u8; 8];
-    let mut hi = [0u8; 8];
-    let split = b.len().min(8);
-    lo[..split].copy_from_slice(&b[..split]);
-    hi[..b.len() - split].copy_from_slice(&b[split..]);
-    let h = (u64::from_le_bytes(lo).wrapping_mul(K)).rotate_left(5) ^ u64::from_le_bytes(hi);
-    (h.wrapping_mul(K) >> 32) as usize
+    code.hash() as usize
 }
 
 #[cfg(test)]

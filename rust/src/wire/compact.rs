@@ -191,6 +191,7 @@ impl Fields {
                 let low = low & mask(len);
                 let high = high & mask(len.saturating_sub(8));
                 self.code = Code::from_words(len, low, high as u32)?;
+                self.prefetch_code();
                 at + len + 1
             }
             Kind::Preset => {

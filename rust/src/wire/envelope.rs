@@ -7,11 +7,11 @@ use super::keys::Key;
 use super::msg::{Parsed, ReplyKind, Source, ABSENT};
 use super::push;
 use super::reply::{self, ErrorReply, Span};
-use super::scan::Scanner;
+use super::scan::{Prefix, Scanner};
 use crate::error::Reject;
 
 /// The start of nearly every push, consumed in one comparison before the general member loop.
-const PUSH_PREFIX: &[u8] = br#""jsonrpc":"2.0","method":"push","params":"#;
+const PUSH_PREFIX: Prefix<6> = Prefix::new(br#""jsonrpc":"2.0","method":"push","params":"#);
 
 /// The `method` member.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -79,7 +79,7 @@ pub(crate) fn scan(
     fields.reset();
     s.expect(b'{')?;
     let mut first = true;
-    if s.eat_prefix(PUSH_PREFIX) {
+    if s.eat_prefix(&PUSH_PREFIX) {
         env.seen = Member::JsonRpc as u8 | Member::Method as u8 | Member::Params as u8;
         env.method = Method::Push;
         params(s, &mut env, fields, order)?;

@@ -12,6 +12,7 @@ use super::msg::{Code, Source, MAX_LEVELS};
 use super::number;
 use super::scan::{RawStr, Scanner};
 use crate::error::Reject;
+use crate::prefetch::CodeHint;
 
 /// Number of keys that store a value: every key below the ignored ones (see [`Key::bit`]).
 pub(super) const STORED: usize = IGNORED_BIT as usize;
@@ -32,6 +33,8 @@ pub(crate) struct Fields {
     pub(super) decimals: [f64; STORED],
     /// Integer values (quantities, totals, times), indexed by key bit.
     pub(super) integers: [i64; STORED],
+    /// Where the feed's symbol table keeps each code: prefetched as soon as a code is read (see [`CodeHint`]).
+    pub(super) hint: Option<CodeHint>,
 }
 
 impl Fields {
@@ -43,6 +46,7 @@ impl Fields {
         side: 0,
         decimals: [0.0; STORED],
         integers: [0; STORED],
+        hint: None,
     };
 }
 
@@ -141,6 +145,14 @@ fn side(s: &mut Scanner<'_>, depth: usize) -> Result<i8, Reject> {
 }
 
 impl Fields {
+    /// Prefetches the symbol-table slot of the code just read, when there is a hint.
+    #[inline(always)]
+    pub(super) fn prefetch_code(&self) {
+        if let Some(hint) = self.hint {
+            hint.touch(&self.code);
+        }
+    }
+
     /// Forgets every field.
     #[inline(always)]
     pub fn reset(&mut self) {
@@ -265,7 +277,10 @@ impl Fields {
     fn value(&mut self, key: Key, s: &mut Scanner<'_>, depth: usize) -> Result<(), Reject> {
         let at = slot(key);
         match key {
-            Key::Code => self.code = code(s.string()?)?,
+            Key::Code => {
+                self.code = code(s.string()?)?;
+                self.prefetch_code();
+            }
             Key::Preset => self.preset = preset(s.string()?)?,
             Key::Side => self.side = side(s, depth)?,
             Key::TradeTime | Key::BookTime => {

@@ -86,6 +86,18 @@ impl Code {
         })
     }
 
+    /// An Fx-style multiplicative hash of the code's bytes, read as two little-endian words (zero past its
+    /// length), so nothing is copied. Its high bits are the well-mixed ones: tables index with its low bits
+    /// after the final shift.
+    #[inline(always)]
+    pub(crate) fn hash(&self) -> u64 {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let (low, high) = self.bytes.split_at(8);
+        let low = u64::from_le_bytes(low.try_into().expect("eight bytes"));
+        let high = u32::from_le_bytes(high.try_into().expect("four bytes"));
+        (low.wrapping_mul(K).rotate_left(5) ^ u64::from(high)).wrapping_mul(K) >> 32
+    }
+
     /// The code's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..self.len as usize]

@@ -28,6 +28,33 @@ pub(crate) struct Scanner<'a> {
     padded: Option<Padded<'a>>,
 }
 
+/// A constant byte string of at most `8 * N` bytes, held as zero-padded little-endian words with the masks of
+/// their bytes, for [`Scanner::eat_prefix`] to compare a word at a time.
+pub(crate) struct Prefix<const N: usize> {
+    text: &'static [u8],
+    words: [u64; N],
+    masks: [u64; N],
+}
+
+impl<const N: usize> Prefix<N> {
+    /// The prefix `text`; it must be at most `8 * N` bytes, and `N` words at most 64 bytes (a padded frame
+    /// can be read that far past any offset inside it).
+    pub const fn new(text: &'static [u8]) -> Self {
+        assert!(
+            text.len() <= 8 * N && N <= 8,
+            "a prefix fits its words and the pad"
+        );
+        let (mut words, mut masks) = ([0u64; N], [0u64; N]);
+        let mut i = 0;
+        while i < text.len() {
+            words[i / 8] |= (text[i] as u64) << (8 * (i % 8));
+            masks[i / 8] |= 0xff << (8 * (i % 8));
+            i += 1;
+        }
+        Self { text, words, masks }
+    }
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
 
@@ -113,15 +140,20 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Consumes `prefix` when the input continues with exactly it.
+    /// Consumes `prefix` when the input continues with exactly it. A padded frame is compared a word at a time
+    /// (past the frame's end the pad reads as zeros, which no prefix contains).
     #[inline(always)]
-    pub fn eat_prefix(&mut self, prefix: &[u8]) -> bool {
-        if self.buf[self.pos..].starts_with(prefix) {
-            self.pos += prefix.len();
-            true
-        } else {
-            false
+    pub fn eat_prefix<const N: usize>(&mut self, prefix: &Prefix<N>) -> bool {
+        let matched = match self.padded {
+            Some(frame) => {
+                (0..N).all(|i| frame.word(self.pos + 8 * i) & prefix.masks[i] == prefix.words[i])
+            }
+            None => self.buf[self.pos..].starts_with(prefix.text),
+        };
+        if matched {
+            self.pos += prefix.text.len();
         }
+        matched
     }
 
     /// Checks that only whitespace remains.
@@ -342,7 +374,8 @@ impl<'a> Scanner<'a> {
 
     /// Consumes the literal `word` (true, false, null).
     fn literal(&mut self, word: &[u8]) -> Result<(), Reject> {
-        if self.eat_prefix(word) {
+        if self.buf[self.pos..].starts_with(word) {
+            self.pos += word.len();
             Ok(())
         } else {
             Err(Reject::Malformed)

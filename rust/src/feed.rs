@@ -264,8 +264,12 @@ impl State {
         }
         let trades = self.apply_trades(parsed, recv_time);
         self.apply_books(parsed, recv_time);
-        self.apply_signals(parsed);
-        self.apply_replies(parsed, frame);
+        if !parsed.signals.is_empty() {
+            self.apply_signals(parsed);
+        }
+        if !parsed.replies.is_empty() {
+            self.apply_replies(parsed, frame);
+        }
         Ok(trades + parsed.books.len())
     }
 
@@ -420,6 +424,7 @@ impl State {
         }
     }
 
+    #[cold]
     fn apply_signals(&mut self, parsed: &Parsed) {
         for signal in &parsed.signals {
             self.stats.signals += 1;

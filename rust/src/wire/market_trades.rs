@@ -31,7 +31,14 @@ pub(crate) fn scan(
             return Err(Reject::TooLarge);
         }
         count += 1;
-        if s.peek()? == b'{' && all_objects {
+        let compact = match s.padded() {
+            Some(frame) if all_objects => fields.scan_compact_object(frame, s.pos(), order),
+            _ => None,
+        };
+        if let Some(end) = compact {
+            s.set_pos(end);
+            push::emit_trade(Source::MarketTrades, fields, out)?;
+        } else if s.peek()? == b'{' && all_objects {
             fields.reset();
             fields.scan_object(s, 1, order)?;
             push::emit_trade(Source::MarketTrades, fields, out)?;

@@ -132,22 +132,20 @@ impl Fields {
         order: &mut KeyOrder,
         cursor: &mut Cursor,
     ) -> Option<usize> {
-        if buf.byte(pos) != b'"' {
-            return None;
-        }
         let Hit {
             bit,
             kind,
             set,
             value,
-        } = order.key(buf, pos + 1, *cursor)?;
+            quoted,
+        } = order.key(buf, pos, *cursor)?;
         if seen.meets(set) {
             return None;
         }
         // Two copies of the value reader, so that whether the value is quoted is a predicted branch rather
         // than a data dependency of every later offset.
-        let end = if buf.byte(value) == b'"' {
-            self.value_fast::<true>(buf, value + 1, bit, kind)?
+        let end = if quoted {
+            self.value_fast::<true>(buf, value, bit, kind)?
         } else {
             self.value_fast::<false>(buf, value, bit, kind)?
         };

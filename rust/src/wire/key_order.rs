@@ -1,5 +1,7 @@
 //! A cache of the key order of recent traffic, so that the next key is usually recognised by one or two
-//! masked word comparisons with the predicted spelling instead of a quote search and a table lookup.
+//! masked word comparisons with the predicted spelling instead of a quote search and a table lookup. A
+//! prediction covers the member from its key's opening quote through the colon, and through the value's
+//! opening quote when the value was a string last time, so those bytes need no checks of their own.
 
 use super::keys::{lookup_quoted, KeySet, Kind};
 use super::padded::Padded;
@@ -7,10 +9,11 @@ use super::padded::Padded;
 /// Index of the "first key of an object" slot in [`KeyOrder`].
 const FIRST_SLOT: usize = 128;
 
-/// Longest `"key":` tail a prediction covers: the key, its closing quote and the colon.
+/// Longest member start a prediction covers: `"key":` and a value's opening quote.
 const MAX_SPAN: usize = 24;
 
-/// A key spelling seen after another key: the bytes of `key":` as masked words, and what the key is.
+/// A member start seen after another key: the bytes of `"key":` (and `"` when the value was a string) as masked
+/// words, and what the key is.
 #[derive(Clone, Copy)]
 struct Learned {
     /// The spelling, zero-padded, eight bytes a word.
@@ -19,8 +22,10 @@ struct Learned {
     masks: [u64; 3],
     /// Number of words used (0: nothing learned).
     wide: u8,
-    /// Bytes of `key":` (the value starts this far after the key's first byte).
+    /// Bytes covered (the value, past its opening quote when `quoted`, starts this far after the member's).
     span: u8,
+    /// The value was a string (the prediction includes its opening quote).
+    quoted: bool,
     /// The key's bit (see [`super::keys::Key::bit`]).
     bit: u8,
     /// How its value is read.
@@ -35,12 +40,13 @@ const NOTHING: Learned = Learned {
     masks: [0; 3],
     wide: 0,
     span: 0,
+    quoted: false,
     bit: 0,
     kind: Kind::Skip,
     set: KeySet::EMPTY,
 };
 
-/// A recognised compact key: its bit, how its value is read, and the offset where the value starts.
+/// A recognised compact member start: the key's bit, how its value is read, and where the value starts.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct Hit {
     /// The key's bit.
@@ -49,8 +55,10 @@ pub(crate) struct Hit {
     pub kind: Kind,
     /// The key alone, as a set.
     pub set: KeySet,
-    /// Offset of the value's first byte (just past the colon).
+    /// Offset of the value's first byte past the colon, or past its opening quote when `quoted`.
     pub value: usize,
+    /// The value is a string whose opening quote was matched.
+    pub quoted: bool,
 }
 
 /// The key order of recent traffic: for each key (and for "start of object"), the exact spelling of the key
@@ -100,8 +108,8 @@ impl Cursor {
 }
 
 impl KeyOrder {
-    /// The compact key (`key":` right after its opening quote) starting at `start`, when it is a protocol
-    /// key: predicted from the key that followed `at` last time, or looked up (and then learned).
+    /// The compact member (`"key":` with no whitespace) starting at `start`, when its key is a protocol key:
+    /// predicted from the member that followed `at` last time, or looked up (and then learned).
     #[inline(always)]
     pub fn key(&mut self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
         match self.predict(frame, start, at) {
@@ -110,7 +118,7 @@ impl KeyOrder {
         }
     }
 
-    /// The predicted key, when `frame[start..]` continues with exactly the spelling that followed `at`.
+    /// The predicted member start, when `frame[start..]` continues with exactly the bytes that followed `at`.
     #[inline(always)]
     fn predict(&self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
         let l = &self.after[at.0];
@@ -125,18 +133,23 @@ impl KeyOrder {
             kind: l.kind,
             set: l.set,
             value: start + usize::from(l.span),
+            quoted: l.quoted,
         })
     }
 
-    /// Looks the compact key at `start` up and remembers it as the successor of `at`.
+    /// Looks the compact member at `start` up and remembers it as the successor of `at`.
     #[inline(never)]
     fn look_up(&mut self, frame: Padded<'_>, start: usize, at: Cursor) -> Option<Hit> {
-        let (key, quote) = lookup_quoted(frame.with_pad(), start)?;
+        if frame.byte(start) != b'"' {
+            return None;
+        }
+        let (key, quote) = lookup_quoted(frame.with_pad(), start + 1)?;
         if frame.byte(quote + 1) != b':' {
             return None;
         }
         let bit = key.bit()? as u8;
-        let span = quote + 2 - start;
+        let quoted = frame.byte(quote + 2) == b'"';
+        let span = quote + 2 + usize::from(quoted) - start;
         if span > MAX_SPAN {
             return None;
         }
@@ -145,6 +158,7 @@ impl KeyOrder {
             masks: [0; 3],
             wide: span.div_ceil(8) as u8,
             span: span as u8,
+            quoted,
             bit,
             kind: key.kind(),
             set: KeySet::of(u32::from(bit)),
@@ -165,6 +179,7 @@ impl KeyOrder {
             kind: learned.kind,
             set: learned.set,
             value: start + span,
+            quoted,
         })
     }
 }
@@ -188,7 +203,7 @@ mod tests {
     fn key_order_predicts_only_exact_spellings() {
         let mut order = KeyOrder::default();
         let start = Cursor::start();
-        let frame = b"trdPrc\":1";
+        let frame = b"\"trdPrc\":1";
         assert_eq!(
             order.predict(padded(frame), 0, start),
             None,
@@ -198,18 +213,24 @@ mod tests {
             bit: bit(Key::TradePrice),
             kind: Kind::Decimal,
             set: KeySet::of(u32::from(bit(Key::TradePrice))),
-            value: 8,
+            value: 9,
+            quoted: false,
         };
         assert_eq!(order.key(padded(frame), 0, start), Some(hit));
         assert_eq!(order.predict(padded(frame), 0, start), Some(hit));
-        assert_eq!(order.predict(padded(b"trdPrX\":1"), 0, start), None);
-        assert_eq!(order.predict(padded(b"trdPrc2\":1"), 0, start), None);
-        assert_eq!(order.predict(padded(b"trdPrc"), 0, start), None);
-        assert_eq!(order.predict(padded(b"trdPrc\" :1"), 0, start), None);
+        assert_eq!(order.predict(padded(b"\"trdPrX\":1"), 0, start), None);
+        assert_eq!(order.predict(padded(b"\"trdPrc2\":1"), 0, start), None);
+        assert_eq!(order.predict(padded(b"\"trdPrc"), 0, start), None);
+        assert_eq!(order.predict(padded(b"\"trdPrc\" :1"), 0, start), None);
         assert_eq!(
-            order.key(padded(b"trdPrc\" :1"), 0, start),
+            order.key(padded(b"\"trdPrc\" :1"), 0, start),
             None,
             "not compact"
+        );
+        assert_eq!(
+            order.key(padded(b"trdPrc\":1"), 0, start),
+            None,
+            "no opening quote"
         );
         let mut after = start;
         after.advance(bit(Key::TradePrice));
@@ -218,20 +239,26 @@ mod tests {
             None,
             "learned per preceding key"
         );
-        let long = b"askStep10BstordRqty\":1,\"trdTm\":1}";
+        let long = b"\"askStep10BstordRqty\":\"1\",\"trdTm\":1}";
         let hit = Hit {
             bit: bit(Key::AskQty(9)),
             kind: Kind::Integer,
             set: KeySet::of(u32::from(bit(Key::AskQty(9)))),
-            value: 21,
+            value: 23,
+            quoted: true,
         };
         assert_eq!(order.key(padded(long), 0, after), Some(hit));
         assert_eq!(order.predict(padded(long), 0, after), Some(hit));
         assert_eq!(
-            order.predict(padded(b"askStep10BstordRqtx\":1"), 0, after),
+            order.predict(padded(b"\"askStep10BstordRqty\":1"), 0, after),
+            None,
+            "a string value was learned: a bare one is not predicted"
+        );
+        assert_eq!(
+            order.predict(padded(b"\"askStep10BstordRqtx\":\"1\""), 0, after),
             None
         );
-        assert_eq!(order.key(padded(b"trdPrcX\":1"), 0, after), None);
+        assert_eq!(order.key(padded(b"\"trdPrcX\":1"), 0, after), None);
         assert_eq!(
             order.predict(padded(long), 0, after),
             Some(hit),

@@ -61,6 +61,11 @@ impl Code {
             let letter = at_least(lower, b'a') & !above(lower, b'z');
             (digit | letter) & HIGHS
         }
+        /// Bit 7 of each byte of `w` that is not an ASCII digit (the lowest flagged byte is exact).
+        const fn non_digits(w: u64) -> u64 {
+            let x = w ^ 0x3030_3030_3030_3030;
+            (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+        }
         if len == 0 || len > MAX_CODE_LEN {
             return None;
         }
@@ -74,7 +79,11 @@ impl Code {
         };
         let high_len = len.saturating_sub(8);
         let (a, b) = (fill(low, len), fill(u64::from(high), high_len));
-        if (a | b) & 0x8080_8080_8080_8080 != 0 || alnum(a) & alnum(b) != 0x8080_8080_8080_8080 {
+        // Most codes are all digits, which one cheap test shows; the rest take the letter-or-digit test.
+        if non_digits(a) | non_digits(b) != 0
+            && ((a | b) & 0x8080_8080_8080_8080 != 0
+                || alnum(a) & alnum(b) != 0x8080_8080_8080_8080)
+        {
             return None;
         }
         let mut bytes = [0u8; MAX_CODE_LEN];

@@ -201,8 +201,11 @@ pub(crate) fn clock_fast(p: Padded<'_>, pos: usize) -> Option<(u32, usize)> {
         return None;
     }
     let value = u32::try_from(value).ok()?;
-    if value < SIGNAL_MIN && ((value / 10_000) % 100 >= 60 || (value / 100) % 100 >= 60) {
-        return None;
+    if value < SIGNAL_MIN {
+        let minutes_seconds = (value / 100) % 10_000;
+        if minutes_seconds >= 6_000 || minutes_seconds % 100 >= 60 {
+            return None;
+        }
     }
     Some((value, pos + count))
 }

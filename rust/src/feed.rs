@@ -13,7 +13,7 @@ use crate::prefetch::prefetch;
 use crate::ring::{Ring, Sequenced};
 use crate::rows::{BookRow, QuoteRow, TradeRow, BAR_GAP, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
 use crate::stats::Stats;
-use crate::symbols::{depth_of, SymbolTable};
+use crate::symbols::{depth_of, SlotIndex, SymbolTable, TradeState};
 use crate::wire::{self, Code, Parsed, ReplyKind, Source, ABSENT};
 
 impl Sequenced for TradeRow {
@@ -71,12 +71,6 @@ pub struct State {
     pub books: Box<[BookRow]>,
     /// Receive time (ns) of the last row applied per symbol id; 0 = never.
     pub last_update: Box<[i64]>,
-    /// Cumulative volume of the last tick/tick10 trade per symbol id, or [`ABSENT`].
-    pub last_acc: Box<[i64]>,
-    /// Exchange time (ns) of the last trade applied per symbol id; 0 = none.
-    pub last_trade_time: Box<[i64]>,
-    /// Per symbol id: its trades come from a per-symbol stream, so copies on the market-wide streams are skipped.
-    pub skip_market_trades: Box<[bool]>,
     /// See [`FeedConfig::bar_close_delay_ns`].
     pub bar_close_delay_ns: i64,
     /// Bars starting before this time (ns) that market-wide trades land in are flagged `BAR_GAP`: they span a
@@ -90,7 +84,8 @@ pub struct State {
     pub stats: Stats,
     /// Events for the session.
     pub events: Events,
-    trade_ids: Vec<u32>,
+    /// Per trade of the frame being applied: its symbol's id and slot.
+    trade_ids: Vec<(u32, SlotIndex)>,
     book_ids: Vec<u32>,
 }
 
@@ -123,9 +118,6 @@ impl Feed {
                 quotes: Ring::new(config.quote_capacity),
                 books,
                 last_update: vec![0; symbols].into_boxed_slice(),
-                last_acc: vec![ABSENT; symbols].into_boxed_slice(),
-                last_trade_time: vec![0; symbols].into_boxed_slice(),
-                skip_market_trades: vec![false; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
                 market_partial_until: i64::MIN,
                 bars: INTERVALS_SECS.map(|s| {
@@ -201,8 +193,8 @@ impl Feed {
         if acc < 0 {
             return Err(Reject::BadNumber);
         }
-        let id = self.add_symbol(code)? as usize;
-        let last = &mut self.state.last_acc[id];
+        let (_, slot) = self.state.resolve(code).ok_or(Reject::SymbolCapacity)?;
+        let last = &mut self.state.symbols.state_mut(slot).last_acc;
         if *last == ABSENT || acc > *last {
             *last = acc;
         }
@@ -221,8 +213,8 @@ impl Feed {
     /// # Errors
     /// [`Reject::SymbolCapacity`] when the code is new and does not fit.
     pub fn skip_market_trades(&mut self, code: &Code) -> Result<(), Reject> {
-        let id = self.add_symbol(code)? as usize;
-        self.state.skip_market_trades[id] = true;
+        let (_, slot) = self.state.resolve(code).ok_or(Reject::SymbolCapacity)?;
+        self.state.symbols.state_mut(slot).skip_market_trades = true;
         Ok(())
     }
 
@@ -231,18 +223,25 @@ impl Feed {
     /// # Errors
     /// [`Reject::SymbolCapacity`] when a new code does not fit; codes before it stay added.
     pub fn add_symbol(&mut self, code: &Code) -> Result<u32, Reject> {
-        self.state.resolve(code).ok_or(Reject::SymbolCapacity)
+        let (id, _) = self.state.resolve(code).ok_or(Reject::SymbolCapacity)?;
+        Ok(id)
+    }
+
+    /// What the feed knows of `code`'s last trade, if the code is known.
+    pub fn trade_state(&self, code: &Code) -> Option<&TradeState> {
+        let symbols = &self.state.symbols;
+        symbols.find(code).map(|(_, slot)| symbols.state(slot))
     }
 }
 
 impl State {
-    /// The id of `code`, adding it (and sizing its book) when new; `None` when the table is full.
-    fn resolve(&mut self, code: &Code) -> Option<u32> {
-        let (id, new) = self.symbols.get_or_insert(code)?;
+    /// The id and slot of `code`, adding it (and sizing its book) when new; `None` when the table is full.
+    fn resolve(&mut self, code: &Code) -> Option<(u32, SlotIndex)> {
+        let (id, slot, new) = self.symbols.get_or_insert(code)?;
         if new {
             self.books[id as usize].book.levels = depth_of(code);
         }
-        Some(id)
+        Some((id, slot))
     }
 
     /// Forgets the symbols added since the table held `len` codes.
@@ -279,16 +278,16 @@ impl State {
         self.trade_ids.clear();
         self.book_ids.clear();
         for trade in &parsed.trades {
-            let Some(id) = self.resolve(&trade.code) else {
+            let Some((id, slot)) = self.resolve(&trade.code) else {
                 self.undo_symbols(before);
                 return Err(Reject::SymbolCapacity);
             };
-            self.trade_ids.push(id);
+            self.trade_ids.push((id, slot));
             for series in &self.bars {
                 prefetch(&series.current()[id as usize]);
             }
             prefetch(&self.last_update[id as usize]);
-            let last = self.last_acc[id as usize];
+            let last = self.symbols.state(slot).last_acc;
             if checks_acc(trade.source)
                 && trade.acc_volume != ABSENT
                 && last != ABSENT
@@ -299,7 +298,7 @@ impl State {
             }
         }
         for update in &parsed.books {
-            let Some(id) = self.resolve(&update.code) else {
+            let Some((id, _)) = self.resolve(&update.code) else {
                 self.undo_symbols(before);
                 return Err(Reject::SymbolCapacity);
             };
@@ -310,12 +309,17 @@ impl State {
     }
 
     /// Moves the exchange clock to `time` (if later) and closes the bars that ended at least the close delay
-    /// before it; returns that closing time.
+    /// before it; returns that closing time. When the clock does not move nothing can be due: every bar due at
+    /// this closing time was closed when the clock got here, and a trade never opens a bar that is already due.
     #[inline]
     fn advance_clock(&mut self, time: i64) -> i64 {
-        let closing = self.clock.advance(time) - self.bar_close_delay_ns;
-        for series in &mut self.bars {
-            self.stats.bars_closed += series.close_through(closing) as u64;
+        let before = self.clock.latest();
+        let latest = self.clock.advance(time);
+        let closing = latest - self.bar_close_delay_ns;
+        if latest != before {
+            for series in &mut self.bars {
+                self.stats.bars_closed += series.close_through(closing) as u64;
+            }
         }
         closing
     }
@@ -324,22 +328,23 @@ impl State {
     fn apply_trades(&mut self, parsed: &Parsed, recv_time: i64) -> usize {
         let mut written = 0;
         for (i, trade) in parsed.trades.iter().enumerate() {
-            let id = self.trade_ids[i];
+            let (id, slot) = self.trade_ids[i];
             let idx = id as usize;
             let time = self.clock.to_ns(trade.time);
             let closing = self.advance_clock(time);
-            if trade.source == Source::MarketTrades && self.skip_market_trades[idx] {
+            let state = *self.symbols.state(slot);
+            if trade.source == Source::MarketTrades && state.skip_market_trades {
                 self.stats.market_trades_skipped += 1;
                 continue;
             }
             written += 1;
             let mut flags = 0;
             if checks_acc(trade.source) && trade.acc_volume != ABSENT {
-                let last = self.last_acc[idx];
+                let last = state.last_acc;
                 if last != ABSENT && trade.qty != ABSENT && last + trade.qty != trade.acc_volume {
                     flags |= TRADE_GAP;
                     self.stats.gaps += 1;
-                    let since = match self.last_trade_time[idx] {
+                    let since = match state.last_trade_time {
                         0 => time,
                         previous => previous,
                     };
@@ -356,9 +361,9 @@ impl State {
                         self.stats.events_dropped += 1;
                     }
                 }
-                self.last_acc[idx] = trade.acc_volume;
+                self.symbols.state_mut(slot).last_acc = trade.acc_volume;
             }
-            self.last_trade_time[idx] = time;
+            self.symbols.state_mut(slot).last_trade_time = time;
             let qty = if trade.qty == ABSENT {
                 flags |= TRADE_NO_QTY;
                 0

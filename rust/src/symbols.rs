@@ -2,10 +2,11 @@
 //!
 //! Lookup is an open-addressing (linear probing) hash table keyed by the inline [`Code`], sized once to at least
 //! twice the capacity, so neither a lookup nor an insert ever allocates. Slots hold the code itself beside the
-//! id, so a hit costs one cache line.
+//! id and the symbol's [`TradeState`], so a hit costs one cache line, the same line the parser prefetched when it
+//! read the code (see [`SymbolTable::code_hint`]): the duplicate and gap checks of a trade find their state there.
 
 use crate::prefetch::CodeHint;
-use crate::wire::Code;
+use crate::wire::{Code, ABSENT};
 
 /// Book depth of stocks, ETFs and indices.
 pub const STOCK_DEPTH: u8 = 10;
@@ -23,13 +24,53 @@ pub fn depth_of(code: &Code) -> u8 {
 
 const EMPTY: u32 = u32::MAX;
 
-/// One hash slot: the code kept inline beside its id, so a lookup touches one cache line.
-#[derive(Clone, Copy, Debug, Default)]
+/// What the feed keeps per symbol to check each trade against the previous one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TradeState {
+    /// Cumulative volume of the last tick/tick10 trade, or [`ABSENT`].
+    pub last_acc: i64,
+    /// Exchange time (ns) of the last trade applied; 0 = none.
+    pub last_trade_time: i64,
+    /// Its trades come from a per-symbol stream, so copies on the market-wide streams are skipped.
+    pub skip_market_trades: bool,
+}
+
+impl Default for TradeState {
+    fn default() -> Self {
+        Self {
+            last_acc: ABSENT,
+            last_trade_time: 0,
+            skip_market_trades: false,
+        }
+    }
+}
+
+/// One hash slot: the code kept inline beside its id and trade state, so a lookup touches one cache line.
+#[derive(Clone, Copy, Debug)]
 struct Slot {
     code: Code,
     /// The id, or [`EMPTY`].
     id: u32,
+    state: TradeState,
 }
+
+impl Slot {
+    /// A slot holding no code.
+    const VACANT: Slot = Slot {
+        code: Code::EMPTY,
+        id: EMPTY,
+        state: TradeState {
+            last_acc: ABSENT,
+            last_trade_time: 0,
+            skip_market_trades: false,
+        },
+    };
+}
+
+/// Where a code's slot is: pass it back to [`SymbolTable::state`] / [`SymbolTable::state_mut`]. Valid until the
+/// table is truncated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotIndex(u32);
 
 /// Dense ids for instrument codes, in order of first sight.
 #[derive(Debug)]
@@ -47,14 +88,7 @@ impl SymbolTable {
         let slots = (capacity * 2).next_power_of_two().max(8);
         Self {
             codes: Vec::with_capacity(capacity),
-            slots: vec![
-                Slot {
-                    code: Code::default(),
-                    id: EMPTY,
-                };
-                slots
-            ]
-            .into_boxed_slice(),
+            slots: vec![Slot::VACANT; slots].into_boxed_slice(),
             mask: slots - 1,
         }
     }
@@ -77,41 +111,66 @@ impl SymbolTable {
     /// The id of `code`, if known.
     #[inline]
     pub fn get(&self, code: &Code) -> Option<u32> {
+        self.find(code).map(|(id, _)| id)
+    }
+
+    /// The id and slot of `code`, if known.
+    #[inline]
+    pub fn find(&self, code: &Code) -> Option<(u32, SlotIndex)> {
+        match self.probe(code) {
+            (slot, true) => Some((self.slots[slot].id, SlotIndex(slot as u32))),
+            (_, false) => None,
+        }
+    }
+
+    /// The slot holding `code` (and true), or the vacant slot where it would go (and false).
+    #[inline(always)]
+    fn probe(&self, code: &Code) -> (usize, bool) {
         let mut slot = hash(code) & self.mask;
         loop {
             let entry = &self.slots[slot];
             if entry.id == EMPTY {
-                return None;
+                return (slot, false);
             }
             if entry.code == *code {
-                return Some(entry.id);
+                return (slot, true);
             }
             slot = (slot + 1) & self.mask;
         }
     }
 
-    /// The id of `code`, adding it when new; `None` when it is new and the table is full.
+    /// The id and slot of `code`, adding it when new (with a fresh [`TradeState`]), and whether it was new;
+    /// `None` when it is new and the table is full.
     #[inline]
-    pub fn get_or_insert(&mut self, code: &Code) -> Option<(u32, bool)> {
-        let mut slot = hash(code) & self.mask;
-        loop {
-            let entry = &self.slots[slot];
-            if entry.id == EMPTY {
-                break;
-            }
-            if entry.code == *code {
-                return Some((entry.id, false));
-            }
-            slot = (slot + 1) & self.mask;
+    pub fn get_or_insert(&mut self, code: &Code) -> Option<(u32, SlotIndex, bool)> {
+        let (slot, found) = self.probe(code);
+        if found {
+            return Some((self.slots[slot].id, SlotIndex(slot as u32), false));
         }
         if self.codes.len() == self.codes.capacity() {
             return None;
         }
         let id = self.codes.len() as u32;
         self.codes.push(*code);
-        self.slots[slot] = Slot { code: *code, id };
+        self.slots[slot] = Slot {
+            code: *code,
+            id,
+            state: TradeState::default(),
+        };
         debug_assert_eq!(self.get(code), Some(id));
-        Some((id, true))
+        Some((id, SlotIndex(slot as u32), true))
+    }
+
+    /// The trade state in `slot`.
+    #[inline(always)]
+    pub fn state(&self, slot: SlotIndex) -> &TradeState {
+        &self.slots[slot.0 as usize].state
+    }
+
+    /// The trade state in `slot`, to update.
+    #[inline(always)]
+    pub fn state_mut(&mut self, slot: SlotIndex) -> &mut TradeState {
+        &mut self.slots[slot.0 as usize].state
     }
 
     /// Where this table keeps each code's slot, for the parser to prefetch (see [`CodeHint`]).
@@ -139,10 +198,7 @@ impl SymbolTable {
             while self.slots[slot].id != id {
                 slot = (slot + 1) & self.mask;
             }
-            self.slots[slot] = Slot {
-                code: Code::default(),
-                id: EMPTY,
-            };
+            self.slots[slot] = Slot::VACANT;
         }
     }
 }
@@ -164,9 +220,9 @@ mod tests {
     #[test]
     fn ids_are_dense_in_order_of_first_sight() {
         let mut t = SymbolTable::new(4);
-        assert_eq!(t.get_or_insert(&c("005930")), Some((0, true)));
-        assert_eq!(t.get_or_insert(&c("000660")), Some((1, true)));
-        assert_eq!(t.get_or_insert(&c("005930")), Some((0, false)));
+        assert!(matches!(t.get_or_insert(&c("005930")), Some((0, _, true))));
+        assert!(matches!(t.get_or_insert(&c("000660")), Some((1, _, true))));
+        assert!(matches!(t.get_or_insert(&c("005930")), Some((0, _, false))));
         assert_eq!(t.get(&c("000660")), Some(1));
         assert_eq!(t.get(&c("K1")), None);
         assert_eq!(t.code(1), Some(&c("000660")));
@@ -178,7 +234,7 @@ mod tests {
         t.get_or_insert(&c("A")).unwrap();
         t.get_or_insert(&c("B")).unwrap();
         assert_eq!(t.get_or_insert(&c("C")), None);
-        assert_eq!(t.get_or_insert(&c("B")), Some((1, false)));
+        assert!(matches!(t.get_or_insert(&c("B")), Some((1, _, false))));
     }
 
     #[test]
@@ -196,7 +252,10 @@ mod tests {
             let want = (i < 3000).then_some(i);
             assert_eq!(t.get(&c(&format!("{i:06}"))), want);
         }
-        assert_eq!(t.get_or_insert(&c("999999")), Some((3000, true)));
+        assert!(matches!(
+            t.get_or_insert(&c("999999")),
+            Some((3000, _, true))
+        ));
     }
 
     #[test]

@@ -131,7 +131,7 @@ fn gap_is_flagged_counted_and_applied() {
     assert_eq!(f.state.stats.gaps, 1);
     assert_eq!(f.state.trades.get(1).unwrap().flags, TRADE_GAP);
     assert_eq!(f.state.bars[1].current()[0].flags, BAR_GAP);
-    assert_eq!(f.state.last_acc[0], 20);
+    assert_eq!(f.trade_state(&code("005930")).unwrap().last_acc, 20);
     let events: Vec<_> = f.state.events.drain().collect();
     assert!(matches!(
         events[..],
@@ -264,7 +264,7 @@ fn seeded_cumulative_volume_guards_the_next_tick_and_never_drops() {
     let mut f = feed();
     f.seed_acc_volume(&code("005930"), 100).unwrap();
     f.seed_acc_volume(&code("005930"), 90).unwrap();
-    assert_eq!(f.state.last_acc[0], 100);
+    assert_eq!(f.trade_state(&code("005930")).unwrap().last_acc, 100);
     let replay = frame_of(&[tick("005930", 9_000_000, 1.0, 5, 100)], &[]);
     assert_eq!(apply(&mut f, &replay), Err(Reject::Duplicate));
     apply(

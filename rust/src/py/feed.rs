@@ -447,8 +447,11 @@ impl PyFeed {
 
     /// Cumulative volume of the last tick/tick10 trade of `code`, or None; `KeyError` if unknown.
     fn last_acc_volume(&self, code: &str) -> PyResult<Option<i64>> {
-        let acc = self.core.state.last_acc[self.id(code)? as usize];
-        Ok((acc != ABSENT).then_some(acc))
+        let state = self
+            .core
+            .trade_state(&code_of(code)?)
+            .ok_or_else(|| Error::UnknownCode(code.to_owned()))?;
+        Ok((state.last_acc != ABSENT).then_some(state.last_acc))
     }
 
     /// Counters: frames, rows by kind, gaps, duplicates, bars closed, rejects by reason with samples.

@@ -133,6 +133,19 @@ impl BarSeries {
         gap: bool,
         clock: i64,
     ) -> BarOutcome {
+        let flags = if gap { BAR_GAP } else { 0 };
+        let bar = &mut self.current[id as usize];
+        if bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock {
+            // The common case: the trade falls in the symbol's open bar, which is not due to close.
+            bar.high = bar.high.max(price);
+            bar.low = bar.low.min(price);
+            bar.close = price;
+            bar.volume += qty;
+            bar.value += price * qty as f64;
+            bar.trades += 1;
+            bar.flags |= flags;
+            return BarOutcome::Added;
+        }
         if time < self.last_start || time >= self.last_end {
             self.last_start = time - time.rem_euclid(self.interval_ns);
             self.last_end = self.last_start + self.interval_ns;
@@ -141,44 +154,33 @@ impl BarSeries {
         if end <= clock {
             return BarOutcome::Late;
         }
-        let flags = if gap { BAR_GAP } else { 0 };
         let bar = &mut self.current[id as usize];
-        let mut outcome = BarOutcome::Added;
-        if bar.trades > 0 && bar.start != start {
+        let outcome = if bar.trades > 0 {
+            // An open bar the trade is not in (the fast path above takes those): an earlier one rolls.
+            debug_assert_ne!(bar.start, start, "a trade in the open bar takes the fast path");
             if bar.start > start {
                 return BarOutcome::Late;
             }
             self.closed.push(*bar);
-            bar.trades = 0;
-            outcome = BarOutcome::Rolled;
-        }
-        if bar.trades == 0 {
-            if outcome == BarOutcome::Added {
-                self.open.push(id);
-            }
-            *bar = BarRow {
-                symbol: id,
-                start,
-                end,
-                open: price,
-                high: price,
-                low: price,
-                close: price,
-                volume: qty,
-                value: price * qty as f64,
-                trades: 1,
-                flags,
-            };
-            self.open_end = self.open_end.min(end);
+            BarOutcome::Rolled
         } else {
-            bar.high = bar.high.max(price);
-            bar.low = bar.low.min(price);
-            bar.close = price;
-            bar.volume += qty;
-            bar.value += price * qty as f64;
-            bar.trades += 1;
-            bar.flags |= flags;
-        }
+            self.open.push(id);
+            BarOutcome::Added
+        };
+        *bar = BarRow {
+            symbol: id,
+            start,
+            end,
+            open: price,
+            high: price,
+            low: price,
+            close: price,
+            volume: qty,
+            value: price * qty as f64,
+            trades: 1,
+            flags,
+        };
+        self.open_end = self.open_end.min(end);
         outcome
     }
 

@@ -236,7 +236,17 @@ impl Feed {
 
 impl State {
     /// The id and slot of `code`, adding it (and sizing its book) when new; `None` when the table is full.
+    #[inline(always)]
     fn resolve(&mut self, code: &Code) -> Option<(u32, SlotIndex)> {
+        match self.symbols.find(code) {
+            Some(found) => Some(found),
+            None => self.add(code),
+        }
+    }
+
+    /// Adds `code` (sizing its book); `None` when the table is full.
+    #[cold]
+    fn add(&mut self, code: &Code) -> Option<(u32, SlotIndex)> {
         let (id, slot, new) = self.symbols.get_or_insert(code)?;
         if new {
             self.books[id as usize].book.levels = depth_of(code);

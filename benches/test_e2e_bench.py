@@ -1,5 +1,6 @@
-"""End-to-end benchmarks that fit pytest-benchmark: kfeed against the pure-Python stack on a tick stream from the
-benchmark sender process, and the replay of a recorded market window through `Feed.ingest_many`.
+"""End-to-end benchmarks that fit pytest-benchmark: kfeed (its own receive path, `WebSocketClient` + `FeedStream`)
+against the pure-Python stack (picows + msgspec + numpy) on a tick stream from the benchmark sender process, and
+the replay of a recorded market window through `Feed.ingest_many`.
 
 The full set (all streams, latency, memory, the full-day replay) with medians and spreads is
 `python -m benches.e2e.run`, which writes `benches/RESULTS.md`.
@@ -18,7 +19,7 @@ from kfeed import Feed
 
 from benches.e2e.baseline import PyFeed
 from benches.e2e.capture import record_day, replay
-from benches.e2e.clients import noop, receive
+from benches.e2e.clients import drain_socket, receive, receive_feed
 from benches.e2e.frames import BENCH_DATE, BENCH_SEED
 from benches.e2e.procs import REPO, SenderProcess
 
@@ -30,7 +31,7 @@ WINDOW = REPO / "target" / "capture" / f"window_seed{BENCH_SEED}_{BENCH_DATE:%Y%
 @pytest.fixture(scope="module")
 def sender() -> Iterator[SenderProcess]:
     with SenderProcess.start() as proc:
-        receive("picows", proc.stream_url("tick", FRAMES), noop, FRAMES)  # the sender renders its frames once
+        drain_socket(proc.stream_url("tick", FRAMES), FRAMES)  # the sender renders its frames once
         yield proc
 
 
@@ -52,7 +53,7 @@ def test_tick_stream_end_to_end(benchmark, sender: SenderProcess, stack: str) ->
     def run() -> None:
         if stack == "kfeed":
             feed = Feed(trading_date=BENCH_DATE)
-            receive("picows", url, feed.ingest, FRAMES)
+            receive_feed(url, feed, FRAMES)
             counts.append(feed.stats()["trades"])
         else:
             py = PyFeed(BENCH_DATE)

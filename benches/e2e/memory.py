@@ -1,9 +1,10 @@
 """RSS of a feed process across a long tick stream, and the fixed size of a Feed's preallocated buffers.
 
 `measure_memory` runs the receiver in a fresh process (`python -m benches.e2e.memory URL FRAMES`): kfeed's
-production path (picows, `Feed.ingest` of the payload memoryview) with a default-sized Feed, sampling its own RSS
-from /proc/self/statm every `SAMPLE_EVERY` frames. The growth is measured from the sample after the trades ring
-has been written round once (every page of every ring touched) to the end.
+production path (`WebSocketClient` + `FeedStream`, one Rust call per socket read) with a default-sized Feed,
+sampling its own RSS from /proc/self/statm after the first read that takes the message count past each multiple of
+`SAMPLE_EVERY` frames. The growth is measured from the sample after the trades ring has been written round twice
+(every page of every ring touched) to the end.
 """
 
 from __future__ import annotations
@@ -15,12 +16,11 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from typing import Any
 
-import picows
 from kfeed import BAR_DTYPE, BOOK_DTYPE, QUOTE_DTYPE, TRADE_DTYPE, Feed
-from picows import WSFrame, WSMsgType, WSTransport
 
-from benches.e2e.clients import INIT
+from benches.e2e.clients import StreamingClient, connect_stream
 from benches.e2e.frames import BENCH_DATE
 from benches.e2e.procs import REPO
 
@@ -80,47 +80,47 @@ class MemoryRun:
         return max(rss for frames, rss in self.samples if frames >= 2 * _TRADE_CAPACITY) - warm
 
 
-class _Listener(picows.WSListener):
-    def __init__(self, feed: Feed, finished: asyncio.Future[None]) -> None:
-        self.ingest = feed.ingest
-        self.count = 0
-        self.rows = 0
+class _SamplingClient(StreamingClient):
+    """kfeed's `WebSocketClient`, sampling RSS after the read that passes each multiple of `SAMPLE_EVERY` messages."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.samples: list[tuple[int, int]] = [(0, _rss())]
-        self.finished = finished
+        self.next_sample = SAMPLE_EVERY
 
-    def on_ws_frame(self, transport: WSTransport, frame: WSFrame) -> None:
-        if frame.msg_type == WSMsgType.TEXT:
-            self.rows += self.ingest(frame.get_payload_as_memoryview())
-            self.count += 1
-            if self.count % SAMPLE_EVERY == 0:
-                self.samples.append((self.count, _rss()))
-        elif frame.msg_type == WSMsgType.CLOSE:
-            transport.send_close(frame.get_close_code())
-            transport.disconnect()
-
-    def on_ws_disconnected(self, transport: WSTransport) -> None:
-        if not self.finished.done():
-            self.finished.set_result(None)
+    def buffer_updated(self, nbytes: int) -> None:
+        """Applies one read (as `WebSocketClient` does), then samples RSS when due."""
+        super().buffer_updated(nbytes)
+        messages = self.stream.messages
+        if messages >= self.next_sample:
+            self.samples.append((messages, _rss()))
+            self.next_sample += SAMPLE_EVERY
 
 
-async def _receive(url: str) -> dict[str, object]:
+def _receive(url: str, frames: int) -> dict[str, object]:
     feed = Feed(trading_date=BENCH_DATE)
-    finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-    listener = _Listener(feed, finished)
     started = time.perf_counter()
-    transport, _ = await picows.ws_connect(lambda: listener, url, enable_auto_pong=True)
-    transport.send(WSMsgType.TEXT, INIT)
-    await finished
+    client = asyncio.run(connect_stream(_SamplingClient, url, feed, frames))
     seconds = time.perf_counter() - started
-    listener.samples.append((listener.count, _rss()))
-    return {"frames": listener.count - 2, "rows": listener.rows, "seconds": seconds, "samples": listener.samples}
+    stats = client.stream.stats()
+    client.samples.append((int(stats["text_messages"]), _rss()))
+    return {
+        "frames": int(stats["text_messages"]) - 2,
+        "rows": stats["rows"],
+        "seconds": seconds,
+        "samples": client.samples,
+    }
 
 
 def measure_memory(url: str, frames: int) -> MemoryRun:
     """Receive `frames` tick frames from `url` in a fresh process; RuntimeError on any loss."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     out = subprocess.run(
-        [sys.executable, "-m", "benches.e2e.memory", url], env=env, cwd=REPO, check=True, capture_output=True
+        [sys.executable, "-m", "benches.e2e.memory", url, str(frames)],
+        env=env,
+        cwd=REPO,
+        check=True,
+        capture_output=True,
     ).stdout
     result = json.loads(out)
     if result["frames"] != frames or result["rows"] != frames:
@@ -130,4 +130,4 @@ def measure_memory(url: str, frames: int) -> MemoryRun:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(_receive(sys.argv[1]))))
+    print(json.dumps(_receive(sys.argv[1], int(sys.argv[2]))))

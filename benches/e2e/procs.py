@@ -32,12 +32,14 @@ class SenderProcess:
         self.url = url
 
     @classmethod
-    def start(cls, timeout: float = 30.0) -> SenderProcess:
-        """Start the sender and wait for its URL line; RuntimeError if it does not come within `timeout` s."""
+    def start(cls, timeout: float = 30.0, cpu: int | None = None) -> SenderProcess:
+        """Start the sender (pinned to core `cpu` if given) and wait for its URL line; RuntimeError if it does not
+        come within `timeout` s."""
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "benches.e2e.sender"], stdout=subprocess.PIPE, env=env, cwd=REPO
-        )
+        command = [sys.executable, "-m", "benches.e2e.sender"]
+        if cpu is not None:
+            command += ["--cpu", str(cpu)]
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, env=env, cwd=REPO)
         try:
             url = read_first_line(process, timeout, "sender")
         except BaseException:
@@ -45,13 +47,23 @@ class SenderProcess:
             raise
         return cls(process, url)
 
-    def stream_url(self, kind: str, frames: int, rate: float | None = None, stamps: Path | None = None) -> str:
-        """The URL of one stream: flat out, or paced at `rate` frames/s (0: as fast as possible) with stamps."""
+    def stream_url(
+        self,
+        kind: str,
+        frames: int,
+        rate: float | None = None,
+        stamps: Path | None = None,
+        spin_ns: int | None = None,
+    ) -> str:
+        """The URL of one stream: flat out, or paced at `rate` frames/s (0: as fast as possible) with stamps, the
+        sender spinning for the last `spin_ns` before each frame is due (default 50 µs; 0 never spins)."""
         url = f"{self.url}/stream?kind={kind}&frames={frames}"
         if rate is not None:
             url += f"&rate={rate:g}"
         if stamps is not None:
             url += f"&stamps={stamps}"
+        if spin_ns is not None:
+            url += f"&spin={spin_ns}"
         return url
 
     def stop(self) -> None:

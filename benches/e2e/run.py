@@ -5,13 +5,16 @@
     python -m benches.e2e.run --readme README.md    # also rewrite the README's summary table
 
 Sections (see each module's docstring for the method):
-- transport: picows vs websockets vs aiohttp receiving the same tick stream from the sender process, each handing
-  every frame to `Feed.ingest`, and to a no-op handler (the transport alone).
-- throughput: kfeed (picows + `Feed.ingest`) against the pure-Python stack (the fastest transport + msgspec +
-  numpy) on tick frames (sender process: the simulator's ticks, duplicate-free), quote10 frames and `/ws_ksp`
-  arrays (the simulator in benchmark mode), with zero loss checked by frame and row counts.
-- latency: write-to-visible latency at 10 k and 100 k frames/s and flat out.
-- memory: RSS of a feed process across `--memory-frames` tick frames, and the Feed's fixed buffer sizes.
+- transport: the same tick stream from the sender process received by kfeed's own path (`WebSocketClient` +
+  `FeedStream`: one Rust call per socket read), by picows, websockets and aiohttp handing every frame to
+  `Feed.ingest` or to a no-op handler, and by a raw socket drain (the ceiling the sender and loopback allow).
+- throughput: kfeed (`WebSocketClient` + `FeedStream`, as `kfeed.link` runs it) against the pure-Python stack (the
+  fastest pure-Python transport + msgspec + numpy) on tick frames (sender process: the simulator's ticks,
+  duplicate-free), quote10 frames and `/ws_ksp` arrays (the simulator in benchmark mode), with zero loss checked
+  by frame and row counts.
+- latency: write-to-visible latency at 10 k and 100 k frames/s and flat out, for each process placement in
+  `LATENCY_SETUPS` (default scheduling first).
+- memory: RSS of a kfeed receiving process across `--memory-frames` tick frames, and the Feed's fixed buffer sizes.
 - replay: a recorded full trading day (cached under target/capture/) through `Feed.ingest_many` on one core.
 """
 
@@ -27,9 +30,9 @@ from kfeed import Feed
 
 from benches.e2e import capture as capture_mod
 from benches.e2e.baseline import PyFeed
-from benches.e2e.clients import TRANSPORTS, StreamRun, noop, receive
+from benches.e2e.clients import TRANSPORTS, StreamRun, drain_socket, noop, receive, receive_feed
 from benches.e2e.frames import BENCH_DATE, BENCH_SEED, expected_rows
-from benches.e2e.latency import measure_latency
+from benches.e2e.latency import DEFAULT_SETUP, Setup, Stalls, measure_latency, measure_stalls
 from benches.e2e.memory import buffer_sizes, measure_memory
 from benches.e2e.procs import REPO, SenderProcess, sim_source
 from benches.e2e.report import SECTIONS, fmt, load_average, store_section, write_readme, write_results
@@ -41,27 +44,55 @@ RESULTS = REPO / "benches" / "RESULTS.md"
 CAPTURE = REPO / "target" / "capture" / f"day_seed{BENCH_SEED}_{BENCH_DATE:%Y%m%d}_q20.cap"
 LATENCY_RATES = ((10_000.0, 30_000), (100_000.0, 300_000), (0.0, 500_000))
 """(target frames/s, frames per run); 0 = as fast as the sender writes single frames."""
+LATENCY_SETUPS = (
+    DEFAULT_SETUP,
+    Setup("pinned: sender core 0, receiver core 1", sender_cpu=0, receiver_cpu=1),
+    Setup("pinned + receiver SCHED_FIFO", sender_cpu=0, receiver_cpu=1, receiver_fifo=True),
+    Setup("pinned + receiver polling", sender_cpu=0, receiver_cpu=1, receiver_polls=True),
+    Setup("pinned + receiver polling + sender sleeps", sender_cpu=0, receiver_cpu=1, receiver_polls=True, spin_ns=0),
+)
+"""Process placements measured, the default first."""
+STALL_PROBE_SECONDS = 1.0
+"""How long the stall probe spins on each core before each placement."""
+KFEED_PATH = "kfeed (WebSocketClient + FeedStream)"
 
 
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _kfeed_rows(feed: Feed) -> int:
+def _kfeed_rows(feed: Feed, *, streamed: bool = False) -> int:
+    """Rows a feed wrote; RuntimeError on any reject (but the `bench_done` a `FeedStream` applied if `streamed`)."""
     stats = feed.stats()
-    rejects = sum(stats["rejects"].values())
+    rejects = sum(stats["rejects"].values()) - (1 if streamed else 0)
     if rejects:
         raise RuntimeError(f"kfeed rejected {rejects} frames: {stats['rejects']}")
     return int(stats["trades"]) + int(stats["quotes"])
 
 
+def _rates(runs: list[StreamRun]) -> tuple[str, str]:
+    """The receiver's and the source's frames/s over `runs` ("—" where the source did not report)."""
+    sources = [r.source_rate for r in runs]
+    shown = fmt([s for s in sources if s is not None]) if all(s is not None for s in sources) else "—"
+    return fmt([r.rate for r in runs]), shown
+
+
 def transport_section(runs: int, frames: int) -> tuple[str, list[tuple[str, str, str]], str]:
-    """picows vs websockets vs aiohttp, with Feed.ingest and with a no-op handler."""
+    """kfeed's receive path vs picows, websockets and aiohttp (with Feed.ingest and a no-op), and a raw drain."""
     results: dict[tuple[str, str], list[StreamRun]] = {}
     with SenderProcess.start() as sender:
         url = sender.stream_url("tick", frames)
-        receive("picows", url, noop, frames)  # warm the sender's frame cache
+        drain_socket(url, frames)  # warm the sender's frame cache
         for _ in range(runs):
+            run = drain_socket(url, frames)
+            results.setdefault(("socket drain (recv_into, no WebSocket)", "none"), []).append(run)
+            _log(f"transport drain {run.rate:12,.0f} frames/s (sender {run.source_rate:,.0f})")
+            feed = Feed(trading_date=BENCH_DATE)
+            run = receive_feed(url, feed, frames)
+            if _kfeed_rows(feed, streamed=True) != frames:
+                raise RuntimeError(f"kfeed: {_kfeed_rows(feed, streamed=True)} rows for {frames} frames")
+            results.setdefault((KFEED_PATH, "Feed.ingest in Rust, one call per read"), []).append(run)
+            _log(f"transport kfeed {run.rate:12,.0f} frames/s (sender {run.source_rate:,.0f})")
             for name in TRANSPORTS:
                 for handler in ("no-op", "Feed.ingest"):
                     feed = Feed(trading_date=BENCH_DATE)
@@ -73,34 +104,48 @@ def transport_section(runs: int, frames: int) -> tuple[str, list[tuple[str, str,
     lines = [
         "## Transport: receive path cost",
         "",
-        f"The same {frames:,} tick frames (the simulator's, from `benches/e2e/sender.py` over loopback, written in",
-        f"64 KiB batches) received {runs} times per row; the clock runs from the first data frame to `bench_done`.",
-        "Every frame arrived (counted) and, with `Feed.ingest`, wrote its row. (The simulator's own `/bench` tick",
-        "stream repeats its 20,000 frames, and a feed rejects a repeated tick as a duplicate, so `Feed.ingest` would",
-        "be timed on its reject path; the sender advances each cycle's cumulative volumes instead.)",
+        f"The same {frames:,} tick frames (the simulator's, from `benches/e2e/sender.py` over loopback, written with",
+        f"`os.write` in 1 MiB blocks) received {runs} times per row; the receiver's clock runs from the first data",
+        "frame to `bench_done`, the sender's from its first write until its kernel took the last byte. Every frame",
+        "arrived (counted) and, with `Feed.ingest`, wrote its row. (The simulator's own `/bench` tick stream repeats",
+        "its 20,000 frames, and a feed rejects a repeated tick as a duplicate, so `Feed.ingest` would be timed on its",
+        "reject path; the sender advances each cycle's cumulative volumes instead.)",
         "",
-        "| Transport | Handler | frames/s | µs/frame |",
-        "|---|---|---|---|",
+        "- **socket drain**: no WebSocket client, only `recv_into` of the bytes until the close frame: what the sender",
+        "  and loopback deliver to a receiver that does nothing (the ceiling of every other row).",
+        f"- **{KFEED_PATH}**: kfeed's production path (`kfeed.link` runs it): the event loop reads into the",
+        "  `FeedStream`'s buffer and one `received` call per read deframes every frame and applies it in Rust.",
+        "- **picows, websockets, aiohttp**: a Python callback or `await` per frame, handing the payload to a no-op",
+        "  (the transport alone) or to `Feed.ingest`.",
+        "",
+        "When the receiver is slower than the sender, the sender waits on a full socket buffer and its rate equals the",
+        "receiver's; a sender rate well above the receiver's would mean the sender had to wait for nothing.",
+        "",
+        "| Receive path | Handler | frames/s | µs/frame | sender frames/s |",
+        "|---|---|---|---|---|",
     ]
     for (name, handler), rs in results.items():
-        lines.append(f"| {name} | {handler} | {fmt([r.rate for r in rs])} | {fmt([r.us_per_frame for r in rs], 3)} |")
+        received, sent = _rates(rs)
+        lines.append(f"| {name} | {handler} | {received} | {fmt([r.us_per_frame for r in rs], 3)} | {sent} |")
     best = min(TRANSPORTS, key=lambda n: statistics.median([r.us_per_frame for r in results[(n, "no-op")]]))
-    summary = [
-        (
-            f"Transport alone, µs/frame ({name})",
-            fmt([r.us_per_frame for r in results[(name, "no-op")]], 3),
-            "picows fastest" if name == "picows" else "",
-        )
-        for name in TRANSPORTS
-    ]
+    kfeed_runs = results[(KFEED_PATH, "Feed.ingest in Rust, one call per read")]
+    kfeed_us = statistics.median([r.us_per_frame for r in kfeed_runs])
+    drain_rate = statistics.median([r.rate for r in results[("socket drain (recv_into, no WebSocket)", "none")]])
     noop_us = {n: statistics.median([r.us_per_frame for r in results[(n, "no-op")]]) for n in TRANSPORTS}
     ingest_us = {n: statistics.median([r.us_per_frame for r in results[(n, "Feed.ingest")]]) for n in TRANSPORTS}
     lines += [
         "",
-        f"Fastest transport alone: **{best}** ({noop_us[best]:.3f} µs/frame). With `Feed.ingest` the receive path is "
+        f"kfeed's path takes {kfeed_us:.3f} µs/frame for transport, deframing and ingest together, against "
         + ", ".join(f"{n} {ingest_us[n]:.3f}" for n in TRANSPORTS)
-        + " µs/frame (medians); `kfeed.link` uses picows, which hands the payload to `Feed.ingest` as a memoryview of",
-        "its own buffer (no bytes object, no str decode).",
+        + f" µs/frame with `Feed.ingest` per frame (medians). The fastest pure-Python transport alone is **{best}**",
+        f"({noop_us[best]:.3f} µs/frame, before any parsing); the socket drain reaches {drain_rate:,.0f} frames/s.",
+    ]
+    summary = [
+        (f"Receive + ingest, µs/frame ({KFEED_PATH})", fmt([r.us_per_frame for r in kfeed_runs], 3), ""),
+        *(
+            (f"Transport alone, µs/frame ({name})", fmt([r.us_per_frame for r in results[(name, "no-op")]], 3), "")
+            for name in TRANSPORTS
+        ),
     ]
     return "\n".join(lines), summary, best
 
@@ -108,8 +153,8 @@ def transport_section(runs: int, frames: int) -> tuple[str, list[tuple[str, str,
 def _stack_run(transport: str, url: str, kind: str, frames: int, stack: str) -> tuple[StreamRun, int]:
     if stack == "kfeed":
         feed = Feed(trading_date=BENCH_DATE)
-        run = receive(transport, url, feed.ingest, frames)
-        return run, _kfeed_rows(feed)
+        run = receive_feed(url, feed, frames)
+        return run, _kfeed_rows(feed, streamed=True)
     py = PyFeed(BENCH_DATE)
     run = receive(transport, url, py.handler(kind), frames)
     if py.rejects or py.duplicates:
@@ -120,92 +165,160 @@ def _stack_run(transport: str, url: str, kind: str, frames: int, stack: str) -> 
 def throughput_section(runs: int, tick_frames: int, python_transport: str) -> tuple[str, list[tuple[str, str, str]]]:
     """kfeed vs the pure-Python stack on tick, quote10 and /ws_ksp streams."""
     plan = {"tick": (tick_frames, tick_frames // 4), "quote10": (500_000, 100_000), "ksp": (40_000, 4_000)}
-    rates: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    results: dict[tuple[str, str], list[tuple[StreamRun, int]]] = {}
     sim, sim_src = sim_source()
     try:
         with SenderProcess.start() as sender:
             for kind, (kfeed_frames, python_frames) in plan.items():
+                ceiling = sender.stream_url(kind, kfeed_frames)
+                drain_socket(ceiling, kfeed_frames)  # warm-up: the sender renders its frames
+                for _ in range(runs):
+                    run = drain_socket(ceiling, kfeed_frames)
+                    results.setdefault((kind, "drain"), []).append((run, 0))
+                    _log(f"throughput {kind} socket drain: {run.rate:,.0f} frames/s")
                 for stack, count in (("kfeed", kfeed_frames), ("python", python_frames)):
                     url = sender.stream_url(kind, count) if kind == "tick" else sim_src.url(kind, count)
-                    transport = "picows" if stack == "kfeed" else python_transport
                     expected = expected_rows(kind, count)
-                    _stack_run(transport, url, kind, count, stack)  # warm-up: the source renders its frames
+                    _stack_run(python_transport, url, kind, count, stack)  # warm-up: the source renders its frames
                     for _ in range(runs):
-                        run, rows = _stack_run(transport, url, kind, count, stack)
+                        run, rows = _stack_run(python_transport, url, kind, count, stack)
                         if rows != expected:
                             raise RuntimeError(f"{stack} {kind}: {rows} rows, expected {expected}")
-                        rates.setdefault((kind, stack), []).append((run.rate, rows / run.seconds))
+                        results.setdefault((kind, stack), []).append((run, rows))
                         _log(f"throughput {kind} {stack}: {run.rate:,.0f} frames/s, {rows / run.seconds:,.0f} rows/s")
     finally:
         sim.stop()
     lines = [
         "## Sustained end-to-end throughput",
         "",
-        "kfeed: picows + `Feed.ingest` (trades/quotes rings, books, 10 s/1 min/10 min bars). Pure Python:",
-        f"{python_transport} (the fastest transport alone) + msgspec typed decoding + numpy rings, books and bars",
-        "(`benches/e2e/baseline.py`). Tick frames come from `benches/e2e/sender.py` (the simulator's ticks with the",
-        "cumulative volume advanced per cycle, so none is a duplicate); quote10 frames and `/ws_ksp` arrays (50 trades",
-        "each) from the simulator in benchmark mode (`kfeed sim --bench`), each in its own process over loopback.",
-        f"Zero loss on every run: frames received == frames the source sent, and rows written == rows expected. {runs}",
-        "runs per row; the pure-Python stack receives a quarter as many frames (its rate is per second all the same).",
+        f"kfeed: {KFEED_PATH}, exactly as `kfeed.link` receives: one Rust call per socket read deframes every",
+        "frame and applies it to the trades/quotes rings, books and 10 s/1 min/10 min bars. Pure Python:",
+        f"{python_transport} (the fastest pure-Python transport alone) + msgspec typed decoding + numpy rings, books",
+        "and bars (`benches/e2e/baseline.py`). Tick frames come from `benches/e2e/sender.py` (the simulator's ticks",
+        "with the cumulative volume advanced per cycle, so none is a duplicate; written with `os.write` in 1 MiB",
+        "blocks); quote10 frames and `/ws_ksp` arrays (50 trades each) from the simulator in benchmark mode",
+        "(`kfeed sim --bench`, aiohttp writes of ~64 KiB), each source in its own process over loopback. Zero loss on",
+        "every run: frames received == frames the source sent, and rows written == rows expected. "
+        f"{runs} runs per row;",
+        "the pure-Python stack receives fewer frames per run (its rate is per second all the same). The sender's",
+        "rate is its own clock (first write to the last byte taken by its kernel); the simulator does not report",
+        "its rate to kfeed's path (—). The socket drain row is the ceiling for each kind: the sender's copy of the",
+        "same frames read by `recv_into` alone, no WebSocket parsing; a kfeed rate well below it means the",
+        "receiver, not the source or loopback, set the pace.",
         "",
-        "| Stream | Stack | frames/run | frames/s | rows/s | kfeed ÷ Python |",
-        "|---|---|---|---|---|---|",
+        "| Stream | Stack | frames/run | frames/s | rows/s | source frames/s | kfeed ÷ Python |",
+        "|---|---|---|---|---|---|---|",
     ]
     summary: list[tuple[str, str, str]] = []
     for kind, (kfeed_frames, python_frames) in plan.items():
-        k_rates = [r for r, _ in rates[(kind, "kfeed")]]
-        p_rates = [r for r, _ in rates[(kind, "python")]]
-        ratio = statistics.median(k_rates) / statistics.median(p_rates)
+        k_rates = [r.rate for r, _ in results[(kind, "kfeed")]]
+        ratio = statistics.median(k_rates) / statistics.median([r.rate for r, _ in results[(kind, "python")]])
         for stack, count in (("kfeed", kfeed_frames), ("python", python_frames)):
-            rs = rates[(kind, stack)]
+            rs = results[(kind, stack)]
+            received, sent = _rates([r for r, _ in rs])
             cell = f"{ratio:.1f}×" if stack == "kfeed" else ""
-            lines.append(
-                f"| {kind} | {stack} | {count:,} | {fmt([r for r, _ in rs])} | {fmt([w for _, w in rs])} | {cell} |"
-            )
+            row_rate = fmt([n / r.seconds for r, n in rs])
+            lines.append(f"| {kind} | {stack} | {count:,} | {received} | {row_rate} | {sent} | {cell} |")
+        received, sent = _rates([r for r, _ in results[(kind, "drain")]])
+        lines.append(f"| {kind} | socket drain (ceiling) | {kfeed_frames:,} | {received} | — | {sent} | |")
         goal = "≥ 1,000,000 frames/s and ≥ 5× Python" if kind == "tick" else "≥ 5× Python"
         summary.append((f"End-to-end {kind} frames/s (kfeed; × pure Python)", f"{fmt(k_rates)}; {ratio:.1f}×", goal))
     return "\n".join(lines), summary
 
 
+def _rt_runtime() -> str:
+    """The real-time budget per period, as `runtime of period µs` from /proc/sys/kernel."""
+    runtime = Path("/proc/sys/kernel/sched_rt_runtime_us").read_text().strip()
+    period = Path("/proc/sys/kernel/sched_rt_period_us").read_text().strip()
+    return f"{int(runtime):,} of {int(period):,} µs"
+
+
 def latency_section(runs: int) -> tuple[str, list[tuple[str, str, str]]]:
-    """Write-to-visible latency percentiles at each rate."""
+    """Write-to-visible latency percentiles at each rate, for each process placement, and the cores' stalls."""
+    stalls: dict[int, list[Stalls]] = {0: [], 1: []}
+    table = [
+        "| Placement | Target rate | frames/run | achieved frames/s | frames per read | p50 | p99 | p99.9 | max "
+        "| frames > 1 ms (%) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    p99_at_100k: dict[str, tuple[float, str]] = {}
+    for setup in LATENCY_SETUPS:
+        for cpu, probes in stalls.items():
+            probes.append(measure_stalls(cpu, STALL_PROBE_SECONDS))
+        with SenderProcess.start(cpu=setup.sender_cpu) as sender:
+            measure_latency(sender, 10_000, 10_000, BENCH_DATE, setup)
+            for rate, frames in LATENCY_RATES:
+                if rate == 0 and setup.spin_ns == 0:
+                    continue  # flat out the sender never waits, so "sleeping" changes nothing
+                rs = []
+                for _ in range(runs):
+                    r = measure_latency(sender, rate, frames, BENCH_DATE, setup)
+                    rs.append(r)
+                    _log(
+                        f"latency {setup.name:55} {rate:9,.0f}/s p50 {r.percentile(50):9.1f} "
+                        f"p99 {r.percentile(99):9.1f} µs"
+                    )
+                label = f"{rate:,.0f}/s" if rate else "max (flat out)"
+                p99 = fmt([r.percentile(99) for r in rs], 1)
+                table.append(
+                    f"| {setup.name} | {label} | {frames:,} | {fmt([r.achieved_rate for r in rs])} "
+                    f"| {fmt([frames / r.reads for r in rs], 1)} | {fmt([r.percentile(50) for r in rs], 1)} | {p99} "
+                    f"| {fmt([r.percentile(99.9) for r in rs], 1)} | {fmt([r.max_us for r in rs], 1)} "
+                    f"| {fmt([r.share_over(1000) for r in rs], 2)} |"
+                )
+                if rate == 100_000:
+                    p99_at_100k[setup.name] = (statistics.median([r.percentile(99) for r in rs]), p99)
     lines = [
         "## Latency: sender's write to the row visible in the ring",
         "",
-        "The sender process (`benches/e2e/sender.py`) writes single tick frames when due on CLOCK_MONOTONIC (it",
-        "sleeps until 50 µs before, then spins) and records `time.monotonic_ns()` before each write; the receiver",
-        "(picows + `Feed.ingest`) stamps the same clock once `ingest` has returned. Every frame and row is",
-        "accounted for, and the ring's `recv_time` lies between the two stamps for every row. "
-        f"{runs} runs per rate; µs.",
-        "At 100 k/s and flat out the sender holds one of the two cores. Whenever the receiver is descheduled (a",
-        "4 ms scheduler tick here), the frames queued meanwhile all see that delay; on a shared machine that sets",
-        "p99 and beyond (and the p50 too when it happens often). The last column shows how many frames it hit.",
+        "The sender process (`benches/e2e/sender.py`) writes single tick frames when due on CLOCK_MONOTONIC and",
+        "records `time.monotonic_ns()` before each write. The receiver is kfeed's production path",
+        f"({KFEED_PATH}); it stamps the same clock once per socket read, after `FeedStream.received` has",
+        "applied the read's frames, and every row the read wrote gets that stamp (`benches/e2e/latency.py`). Every",
+        "frame and row is accounted for, and every row's `recv_time` (set once per read by `received`, on the wall",
+        "clock, moved to CLOCK_MONOTONIC by the offset sampled around the run) lies within its read's stamps and",
+        f"after the sender's stamp, which shows both processes share CLOCK_MONOTONIC. {runs} runs per row; µs.",
         "",
-        "| Target rate | frames/run | achieved frames/s | p50 | p99 | p99.9 | max | frames > 1 ms (%) |",
-        "|---|---|---|---|---|---|---|---|",
+        "Placements (the first is the default: nothing tuned, every process where the scheduler puts it):",
+        "",
+        "- **default**: no pinning, normal (CFS) scheduling; the sender sleeps until 50 µs before a frame is due and",
+        "  spins the rest, so from 20 k frames/s up it holds one of the two cores all the time.",
+        "- **pinned**: `sched_setaffinity`: the sender process on core 0, the receiving process on core 1.",
+        "- **receiver SCHED_FIFO**: the receiving process at real-time priority 10: it sleeps in epoll between",
+        "  reads, and when data arrives no ordinary process on its core can delay it (needs CAP_SYS_NICE).",
+        "- **receiver polling**: the receiver's event loop never sleeps (a task yielding with `asyncio.sleep(0)`",
+        "  keeps the selector polling with a zero timeout), which saves the wake-up from an idle core at the",
+        "  price of that core, all the time.",
+        "- **sender sleeps**: the sender only sleeps to each due time (timer slack 1 µs), never spinning, so it",
+        "  leaves its core free between frames; a late wake-up delays the write, not its stamp. Flat out a",
+        "  sleeping sender changes nothing, so that row is not repeated.",
+        "",
+        *table,
+        "",
+        f"The floor on this VM: a busy loop pinned to one core for {STALL_PROBE_SECONDS:.0f} s before each placement",
+        "(`measure_stalls`) lost this share of its time in gaps over 50 µs (hypervisor steal, other processes,",
+        "interrupts): "
+        + "; ".join(
+            f"core {cpu}: {fmt([p.lost_share for p in probes], 2)} % in {fmt([p.gaps for p in probes])} gaps "
+            f"(longest {fmt([p.max_us for p in probes])} µs)"
+            for cpu, probes in stalls.items()
+        )
+        + ".",
+        "Every frame that arrives during such a gap waits for its end (the receiver polling or not), so at",
+        "100 k frames/s the share of frames delayed past 50 µs follows the share of time lost in gaps, and when",
+        "that nears 1 % the gaps alone put p99 near 50 µs. It changes from minute to minute with the host's load,",
+        "which is most of the spread in the p99 column; placement can only keep other processes out of the",
+        "receiver's way. Flat out, the sender (one",
+        "`os.write` per frame, in Python) sets the rate, not the receiver, and the receiver is busy all the time:",
+        "under SCHED_FIFO the kernel's real-time throttling (`kernel.sched_rt_runtime_us` "
+        f"{_rt_runtime()}) then stops it for the",
+        "rest of each second, which is why a real-time receiver must not run flat out (its flat-out row shows it).",
     ]
-    summary: list[tuple[str, str, str]] = []
-    with SenderProcess.start() as sender:
-        measure_latency(sender, 10_000, 10_000, BENCH_DATE)
-        for rate, frames in LATENCY_RATES:
-            rs = []
-            for _ in range(runs):
-                r = measure_latency(sender, rate, frames, BENCH_DATE)
-                rs.append(r)
-                _log(f"latency {rate:9,.0f}/s p50 {r.percentile(50):9.1f} p99 {r.percentile(99):9.1f} µs")
-            label = f"{rate:,.0f}/s" if rate else "max (flat out)"
-            p99 = fmt([r.percentile(99) for r in rs], 1)
-            p50 = fmt([r.percentile(50) for r in rs], 1)
-            p999 = fmt([r.percentile(99.9) for r in rs], 1)
-            worst = fmt([r.max_us for r in rs], 1)
-            slow = fmt([r.share_over(1000) for r in rs], 2)
-            lines.append(
-                f"| {label} | {frames:,} | {fmt([r.achieved_rate for r in rs])} | {p50} | {p99} | {p999} | {worst} "
-                f"| {slow} |"
-            )
-            if rate == 100_000:
-                summary.append(("Latency p99 at 100 k frames/s, µs", p99, "≤ 50 µs"))
+    default = LATENCY_SETUPS[0].name
+    best = min(p99_at_100k, key=lambda name: p99_at_100k[name][0])
+    summary = [(f"Latency p99 at 100 k frames/s, µs ({default})", p99_at_100k[default][1], "≤ 50 µs")]
+    if best != default:
+        summary.append((f"Latency p99 at 100 k frames/s, µs ({best})", p99_at_100k[best][1], "≤ 50 µs"))
     return "\n".join(lines), summary
 
 
@@ -222,9 +335,9 @@ def memory_section(runs: int, frames: int) -> tuple[str, list[tuple[str, str, st
     lines = [
         "## Memory",
         "",
-        f"A fresh feed process (picows + a default `Feed`) receives {frames:,} tick frames (every one a new trade",
-        "row) per run, sampling its RSS every 2^20 frames. Growth is from the sample after the trades ring was",
-        f"written round twice (every buffer page touched) to the end. {runs} runs, {runs * frames:,} frames in all",
+        f"A fresh feed process ({KFEED_PATH} + a default `Feed`) receives {frames:,} tick frames (every one a",
+        "new trade row) per run, sampling its RSS every 2^20 frames. Growth is from the sample after the trades ring",
+        f"was written round twice (every buffer page touched) to the end. {runs} runs, {runs * frames:,} frames in all",
         "(`--memory-frames`, `--memory-runs`; the sender renders frames this long on the fly, so it sets the pace).",
         "",
         "| frames/run | seconds | RSS warm (MiB) | RSS end (MiB) | growth (bytes) | peak − warm (bytes) |",

@@ -1,21 +1,26 @@
 """The benchmark sender: a WebSocket server process that streams the simulator's frames, flat out or paced and stamped.
 
 It speaks the simulator's benchmark protocol (connect, send `init`, read; after the last frame a
-`{"jsonrpc":"2.0","method":"bench_done","params":{"frames":N,"seconds":S,"rate":R}}` frame and a 1000 close), on
-`/stream?kind=KIND&frames=N[&rate=R&stamps=PATH]`:
+`{"jsonrpc":"2.0","method":"bench_done","params":{"frames":N,"seconds":S,"rate":R}}` frame and a 1000 close whose
+reason is `{"frames":N,"seconds":S}` again, for receivers that hand text frames straight to a feed), on
+`/stream?kind=KIND&frames=N[&rate=R&stamps=PATH&spin=NS]`:
 
 - `kind`: `tick` (the endless, duplicate-free `TickStream`), or `quote10`/`ksp` (the simulator's frames, cycled).
-- without `rate`: frames are encoded once and written in ~64 KiB batches as fast as the socket drains, as the
-  simulator's own benchmark mode does; streams longer than `PRERENDER_LIMIT` frames are rendered while sending and
-  written a cycle (20,000 frames) at a time (then the sender may set the pace: `bench_done` reports its rate).
+- without `rate`: frames are encoded once, joined into 1 MiB blocks, and written with `os.write` on the socket
+  itself (waiting in `poll` while the kernel's send buffer is full, so a blocked sender leaves its core to the
+  receiver), bypassing aiohttp's transport and its per-write drain. Streams longer than `PRERENDER_LIMIT` frames
+  are rendered while sending, a cycle (20,000 frames) per write, and then the sender's rendering may set the pace.
+  `bench_done` reports the sender's own rate (first write to the last byte accepted by its kernel).
 - with `rate` (frames/s, 0 = as fast as possible): every frame is written on its own when it is due on
   CLOCK_MONOTONIC, and `time.monotonic_ns()` just before each write is saved to `stamps` (a .npy int64 array,
   written before `bench_done`), for a latency measurement against the receiver's clock. The sender sleeps until
-  50 µs before the next frame is due (timer slack set to 1 µs) and busy-waits the rest, so at low rates it
-  leaves its core free (on 2 cores a spinning sender makes the receiver share the other core with everything
-  else), and at 20 k frames/s and above it spins, which keeps the pacing exact.
+  `spin` ns (default 50 µs) before the next frame is due (timer slack set to 1 µs) and busy-waits the rest: at low
+  rates it leaves its core free, at 20 k frames/s and above the default spins all the time, which keeps the pacing
+  exact. `spin=0` never spins: the sender sleeps to each due time and writes late when the wake-up is late (each
+  frame is still stamped just before its own write).
 
-Run: `python -m benches.e2e.sender [--port P]`; it prints its `ws://` URL on one line when ready.
+Run: `python -m benches.e2e.sender [--port P] [--cpu N]`; it prints its `ws://` URL on one line when ready.
+`--cpu` pins the sender to one core (`sched_setaffinity`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ import asyncio
 import ctypes
 import itertools
 import os
+import select
 import struct
 import sys
 import time
@@ -40,7 +46,7 @@ from benches.e2e.frames import TickStream, payloads, wire_frame
 __all__ = ["PRERENDER_LIMIT", "main"]
 
 PRERENDER_LIMIT = 4_000_000
-_BATCH_BYTES = 64 * 1024
+_BATCH_BYTES = 1 << 20
 _HEADER_16 = struct.Struct("!BBH")
 _PR_SET_TIMERSLACK = 29
 _SPIN_NS = 50_000
@@ -81,7 +87,7 @@ class _Library:
             count -= len(chunk)
 
     def batches(self, kind: str, count: int) -> list[bytes]:
-        """`count` frames of `kind` as wire frames joined into ~64 KiB batches (cached for the last count)."""
+        """`count` frames of `kind` as wire frames joined into ~1 MiB batches (cached for the last count)."""
         key = (kind, count)
         if key not in self._batches:
             self._batches.clear()
@@ -101,6 +107,17 @@ def _batched(chunk: Iterator[bytes] | list[bytes]) -> Iterator[bytes]:
             parts, size = [], 0
     if parts:
         yield b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes, writable: select.poll) -> None:
+    """Writes all of `data` to the non-blocking socket `fd`, waiting in `poll` while its send buffer is full."""
+    view = memoryview(data)
+    write = os.write
+    while view:
+        try:
+            view = view[write(fd, view) :]
+        except BlockingIOError:
+            writable.poll()
 
 
 def _joined(chunk: list[bytes]) -> bytes:
@@ -127,6 +144,7 @@ class Sender:
         count = int(request.query.get("frames", "1000000"))
         rate = request.query.get("rate")
         stamps = request.query.get("stamps")
+        spin_ns = int(request.query.get("spin", _SPIN_NS))
         msg = await ws.receive()
         if msg.type != WSMsgType.TEXT or kind not in KINDS or count < 1:
             await ws.close(code=1008, message=b"bad request")
@@ -139,37 +157,38 @@ class Sender:
             prepared = self.library.batches(kind, count) if count <= PRERENDER_LIMIT else None
             await ws.send_frame(orjson.dumps({"jsonrpc": "2.0", "id": request_id, "result": {"message": "ok"}}),
                                 WSMsgType.TEXT)  # fmt: skip
-            seconds = await self._flat_out(request, kind, count, prepared)
+            seconds = self._flat_out(request, kind, count, prepared)
         else:
             frames = [wire_frame(p) for p in itertools.chain.from_iterable(self.library.take(kind, count))]
             sent = np.zeros(count, np.int64)
             await ws.send_frame(orjson.dumps({"jsonrpc": "2.0", "id": request_id, "result": {"message": "ok"}}),
                                 WSMsgType.TEXT)  # fmt: skip
-            seconds = await self._paced(request, frames, float(rate), sent)
+            seconds = self._paced(request, frames, float(rate), spin_ns, sent)
             if stamps:
                 np.save(Path(stamps), sent)
         done = {"frames": count, "seconds": seconds, "rate": count / seconds if seconds > 0 else 0.0}
         await ws.send_frame(orjson.dumps({"jsonrpc": "2.0", "method": "bench_done", "params": done}), WSMsgType.TEXT)
-        await ws.close()
+        await ws.close(message=orjson.dumps({"frames": count, "seconds": seconds}))
         return ws
 
-    async def _flat_out(self, request: web.Request, kind: str, count: int, prepared: list[bytes] | None) -> float:
+    def _flat_out(self, request: web.Request, kind: str, count: int, prepared: list[bytes] | None) -> float:
+        # Written on the socket itself, blocking this server's event loop for the stream (it serves one stream at
+        # a time): aiohttp's transport.write + drain costs an event-loop round trip per batch.
         transport = request.transport
-        drain = request.protocol._drain_helper
         assert transport is not None
-        write = transport.write
+        fd = transport.get_extra_info("socket").fileno()
+        writable = select.poll()
+        writable.register(fd, select.POLLOUT)
         started = time.perf_counter()
         if prepared is not None:
             for batch in prepared:
-                write(batch)
-                await drain()
+                _write_all(fd, batch, writable)
         else:
             for chunk in self.library.take(kind, count):
-                write(_joined(chunk))
-                await drain()
+                _write_all(fd, _joined(chunk), writable)
         return time.perf_counter() - started
 
-    async def _paced(self, request: web.Request, frames: list[bytes], rate: float, sent: np.ndarray) -> float:
+    def _paced(self, request: web.Request, frames: list[bytes], rate: float, spin_ns: int, sent: np.ndarray) -> float:
         # Written with os.write on the socket itself: asyncio's transport, once the kernel buffer is full, keeps
         # what follows in its own buffer until the event loop runs, which a pacing loop does not let it do; the
         # frames would then sit in the sender, not in transit. Here a full kernel buffer (the receiver not reading)
@@ -187,8 +206,8 @@ class Sender:
         due = float(started)
         for frame in frames:
             now = clock()
-            if due - now > _SPIN_NS:
-                sleep((due - now - _SPIN_NS) / 1e9)
+            if due - now > spin_ns:
+                sleep((due - now - spin_ns) / 1e9)
                 now = clock()
             while now < due:
                 now = clock()
@@ -226,7 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     _set_timer_slack(1_000)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--cpu", type=int, default=None, help="pin the sender to this core")
     args = parser.parse_args(argv)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
     asyncio.run(_serve(args.port))
     return 0
 

@@ -12,12 +12,14 @@ from kfeed._kfeed import (
     TRADE_NO_QTY,
     Bars,
     Feed,
+    FeedStream,
     RingReader,
     __version__,
 )
 from kfeed.channel import ChannelPolicy
 from kfeed.health import Health
 from kfeed.session import Session, SessionOptions, connect
+from kfeed.wsclient import WebSocketClient
 
 __all__ = [
     "BAR_BACKFILLED",
@@ -32,10 +34,12 @@ __all__ = [
     "Bars",
     "ChannelPolicy",
     "Feed",
+    "FeedStream",
     "Health",
     "RingReader",
     "Session",
     "SessionOptions",
+    "WebSocketClient",
     "__version__",
     "connect",
 ]

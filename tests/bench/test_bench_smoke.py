@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,9 +17,9 @@ from kfeed.sim import SimProcess
 
 from benches.e2e.baseline import PyFeed
 from benches.e2e.capture import iter_chunks, record_day, replay
-from benches.e2e.clients import TRANSPORTS, noop, receive
+from benches.e2e.clients import TRANSPORTS, drain_socket, noop, receive, receive_feed
 from benches.e2e.frames import BENCH_DATE, TickStream, expected_rows, payloads
-from benches.e2e.latency import measure_latency
+from benches.e2e.latency import DEFAULT_SETUP, Setup, measure_latency, measure_stalls, placed
 from benches.e2e.memory import buffer_sizes, measure_memory
 from benches.e2e.procs import SenderProcess, Source, sim_source
 from benches.e2e.report import README_END, README_START, store_section, write_readme, write_results
@@ -81,6 +82,31 @@ def test_each_transport_delivers_every_frame_to_the_feed(sender: SenderProcess, 
     assert receive(transport, url, noop, FRAMES).frames == FRAMES
 
 
+def test_kfeed_receive_path_applies_every_frame_and_learns_the_senders_count(sender: SenderProcess) -> None:
+    url = sender.stream_url("tick", FRAMES)
+    feed = Feed(trading_date=BENCH_DATE)
+    reader = feed.trades_reader()
+    run = receive_feed(url, feed, FRAMES)
+    assert run.frames == run.sent == FRAMES
+    assert run.seconds > 0 and run.source_seconds is not None and run.source_seconds > 0
+    stats = feed.stats()
+    assert stats["trades"] == FRAMES
+    assert stats["rejects"]["not_protocol"] == 1  # bench_done, which is no feed message
+    rows, lost = reader.read()
+    assert lost == 0 and len(rows) == FRAMES
+    assert np.all(np.diff(rows["recv_time"]) >= 0)
+    with pytest.raises(RuntimeError, match="data frames"):
+        receive_feed(url, Feed(trading_date=BENCH_DATE), FRAMES + 1)
+
+
+def test_socket_drain_reads_the_whole_stream_up_to_the_close_frame(sender: SenderProcess) -> None:
+    run = drain_socket(sender.stream_url("tick", FRAMES), FRAMES)
+    assert run.frames == run.sent == FRAMES
+    assert run.seconds > 0 and run.source_rate is not None and run.source_rate > 0
+    with pytest.raises(RuntimeError, match="sent 5000 frames, expected 4999"):
+        drain_socket(sender.stream_url("tick", FRAMES), FRAMES - 1)
+
+
 @pytest.mark.parametrize("kind", ["quote10", "ksp"])
 def test_simulator_bench_streams_reach_both_stacks_without_loss(
     simulator: tuple[SimProcess, Source], kind: str
@@ -89,7 +115,8 @@ def test_simulator_bench_streams_reach_both_stacks_without_loss(
     count = 600 if kind == "ksp" else FRAMES
     url = source.url(kind, count)
     feed = Feed(trading_date=BENCH_DATE)
-    receive("picows", url, feed.ingest, count)
+    run = receive_feed(url, feed, count)
+    assert run.frames == count and run.sent is None and run.source_rate is None
     stats = feed.stats()
     assert stats["trades"] + stats["quotes"] == expected_rows(kind, count)
     py = PyFeed(BENCH_DATE)
@@ -125,6 +152,31 @@ def test_latency_run_accounts_for_every_frame_on_one_clock(sender: SenderProcess
     assert run.latencies.min() > 0
     assert 0 < run.percentile(50) <= run.percentile(99) <= run.max_us
     assert run.achieved_rate > 0
+    assert 0 < run.reads <= 2_000
+
+
+def test_latency_setup_pins_the_receiver_only_while_it_receives(sender: SenderProcess) -> None:
+    affinity = os.sched_getaffinity(0)
+    setup = Setup("pinned, sleeping sender", receiver_cpu=min(affinity), spin_ns=0)
+    with placed(setup):
+        assert os.sched_getaffinity(0) == {min(affinity)}
+    assert os.sched_getaffinity(0) == affinity
+    run = measure_latency(sender, 10_000, 1_000, BENCH_DATE, setup)
+    assert len(run.latencies) == 1_000 and run.latencies.min() > 0
+    assert os.sched_getaffinity(0) == affinity
+    assert DEFAULT_SETUP.receiver_cpu is None and not DEFAULT_SETUP.receiver_fifo
+
+
+def test_polling_receiver_accounts_for_every_frame(sender: SenderProcess) -> None:
+    run = measure_latency(sender, 10_000, 1_000, BENCH_DATE, Setup("polling", receiver_polls=True))
+    assert len(run.latencies) == 1_000 and run.latencies.min() > 0
+
+
+def test_stall_probe_reports_the_time_it_spun() -> None:
+    cpu = min(os.sched_getaffinity(0))
+    stalls = measure_stalls(cpu, seconds=0.05, threshold_ns=1)
+    assert stalls.cpu == cpu and 0.05 <= stalls.seconds < 1
+    assert stalls.gaps > 0 and 0 < stalls.lost_share <= 100 and stalls.max_us > 0
 
 
 def test_memory_run_counts_every_row_and_samples_rss(sender: SenderProcess) -> None:

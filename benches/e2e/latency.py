@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from kfeed import Feed
 from kfeed._kfeed import FeedStream
+from kfeed.polling import busy_poll
 from kfeed.wsclient import WebSocketClient
 
 from benches.e2e.clients import INIT
@@ -68,8 +69,8 @@ class Setup:
     spin_ns: int | None = None
     """The sender busy-waits this long before each due time (None: its default, 50 µs; 0: never)."""
     receiver_polls: bool = False
-    """Keep the receiver's event loop polling (a task yielding with `asyncio.sleep(0)`), so it never sleeps in
-    epoll waiting for the next read: it costs the receiver's core all the time."""
+    """Keep the receiver's event loop polling (`kfeed.polling.busy_poll`, what `SessionOptions(busy_poll=True)`
+    runs), so it never sleeps in epoll waiting for the next read: it costs the receiver's core all the time."""
 
 
 DEFAULT_SETUP = Setup("default")
@@ -117,16 +118,10 @@ class _StampingClient(WebSocketClient):
         self.after.append(time.monotonic_ns())
 
 
-async def _keep_polling(client: WebSocketClient) -> None:
-    """Keeps the event loop runnable until `client` closes, so its selector polls with a zero timeout."""
-    while client.is_open:
-        await asyncio.sleep(0)
-
-
 async def _receive(url: str, feed: Feed, polls: bool) -> _StampingClient:
     client = await _StampingClient.connect(url, FeedStream(feed))
     assert isinstance(client, _StampingClient)
-    poller = asyncio.create_task(_keep_polling(client)) if polls else None
+    poller = asyncio.create_task(busy_poll(lambda: client.is_open)) if polls else None
     client.send_text(INIT)
     await asyncio.wait_for(client.wait_closed(), _TIMEOUT)
     if poller is not None:

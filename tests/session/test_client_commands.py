@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 import os
 import re
@@ -140,3 +141,18 @@ async def test_watch_view_renders_trades_book_and_bars(sim_factory) -> None:
     expected = ["+" if side == 1 else "-" if side == -1 else "?" for *_, side in reversed(view.trades)]
     assert shown == expected and len(shown) > 0
     assert set(shown) <= {"+", "-"}
+
+
+async def test_a_busy_polling_session_streams_keeps_other_tasks_running_and_stops_polling_on_close(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=10.0)
+    options = dataclasses.replace(FAST, busy_poll=True)
+    async with connect(sim.url, key=sim.config.key, symbols=["005930"], options=options) as session:
+        pollers = [task for task in asyncio.all_tasks() if task.get_name() == "kfeed-poll"]
+        assert len(pollers) == 1 and not pollers[0].done()
+        await wait_until(lambda: session.feed.stats()["trades"] > 20, 10, "trades")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        await asyncio.sleep(0.05)
+        assert loop.time() - started < 1.0, "timers still fire while the loop polls"
+    assert pollers[0].done()
+    assert not [task for task in asyncio.all_tasks() if task.get_name() == "kfeed-poll"]

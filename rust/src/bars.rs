@@ -157,7 +157,10 @@ impl BarSeries {
         let bar = &mut self.current[id as usize];
         let outcome = if bar.trades > 0 {
             // An open bar the trade is not in (the fast path above takes those): an earlier one rolls.
-            debug_assert_ne!(bar.start, start, "a trade in the open bar takes the fast path");
+            debug_assert_ne!(
+                bar.start, start,
+                "a trade in the open bar takes the fast path"
+            );
             if bar.start > start {
                 return BarOutcome::Late;
             }

@@ -26,6 +26,7 @@ from kfeed.errors import ProtocolError, SessionError
 from kfeed.link import Link
 from kfeed.wsclient import MAX_RESPONSE_HEADER, HandshakeError, WebSocketClient
 from session_support import exchange_ns, wait_until
+from ws_frames import frame
 
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 TIMEOUT = 5.0
@@ -44,22 +45,6 @@ def upgrade(key: bytes) -> bytes:
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n"
         b"Sec-WebSocket-Accept: " + accept(key) + b"\r\n\r\n"
     )
-
-
-def frame(opcode: int, payload: bytes, *, fin: bool = True, rsv: int = 0, mask: bytes | None = None) -> bytes:
-    """A server frame (unmasked unless `mask` is given)."""
-    head = bytearray([(0x80 if fin else 0) | rsv << 4 | opcode])
-    mask_bit = 0x80 if mask is not None else 0
-    n = len(payload)
-    if n < 126:
-        head.append(mask_bit | n)
-    elif n < 1 << 16:
-        head += bytes([mask_bit | 126]) + n.to_bytes(2, "big")
-    else:
-        head += bytes([mask_bit | 127]) + n.to_bytes(8, "big")
-    if mask is None:
-        return bytes(head) + payload
-    return bytes(head) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
 
 
 async def read_client_frame(reader: asyncio.StreamReader) -> tuple[int, bytes]:

@@ -48,11 +48,13 @@ impl CodeHint {
         }
     }
 
-    /// Starts loading the slot `code` hashes to.
+    /// Starts loading the slot `code` hashes to: its first and its last byte's cache lines (a slot may straddle
+    /// two).
     #[inline(always)]
     pub(crate) fn touch(self, code: &Code) {
         let slot = code.hash() as usize & self.mask;
         let address = self.base.wrapping_add(slot.wrapping_mul(self.stride));
         prefetch_address(address as *const i8);
+        prefetch_address(address.wrapping_add(self.stride - 1) as *const i8);
     }
 }

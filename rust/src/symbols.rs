@@ -35,13 +35,18 @@ pub struct TradeState {
     pub skip_market_trades: bool,
 }
 
+impl TradeState {
+    /// Nothing known yet.
+    pub const NONE: TradeState = TradeState {
+        last_acc: ABSENT,
+        last_trade_time: 0,
+        skip_market_trades: false,
+    };
+}
+
 impl Default for TradeState {
     fn default() -> Self {
-        Self {
-            last_acc: ABSENT,
-            last_trade_time: 0,
-            skip_market_trades: false,
-        }
+        Self::NONE
     }
 }
 
@@ -59,11 +64,7 @@ impl Slot {
     const VACANT: Slot = Slot {
         code: Code::EMPTY,
         id: EMPTY,
-        state: TradeState {
-            last_acc: ABSENT,
-            last_trade_time: 0,
-            skip_market_trades: false,
-        },
+        state: TradeState::NONE,
     };
 }
 

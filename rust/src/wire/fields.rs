@@ -8,7 +8,7 @@
 use super::compact::Next;
 use super::key_order::{Cursor, KeyOrder};
 use super::keys::{lookup, Key, KeySet, IGNORED_BIT};
-use super::msg::{Code, Source, MAX_LEVELS};
+use super::msg::{Code, Source, ABSENT, MAX_LEVELS};
 use super::number;
 use super::padded::Padded;
 use super::scan::{RawStr, Scanner};
@@ -170,6 +170,26 @@ impl Fields {
     #[inline(always)]
     pub fn integer(&self, key: Key) -> i64 {
         self.integers[slot(key)]
+    }
+
+    /// The integer value of `key`, or [`ABSENT`] when it was not seen.
+    #[inline(always)]
+    pub fn integer_or_absent(&self, key: Key) -> i64 {
+        if self.seen.has(key) {
+            self.integer(key)
+        } else {
+            ABSENT
+        }
+    }
+
+    /// The decimal value of `key`, or NaN when it was not seen.
+    #[inline(always)]
+    pub fn decimal_or_nan(&self, key: Key) -> f64 {
+        if self.seen.has(key) {
+            self.decimal(key)
+        } else {
+            f64::NAN
+        }
     }
 
     /// The decimal values of the level family whose level-1 key is `first`.

@@ -14,7 +14,7 @@
 
 use super::fields::Fields;
 use super::keys::Key;
-use super::msg::{BookUpdate, Parsed, Signal, Source, Trade, ABSENT, MAX_LEVELS};
+use super::msg::{BookUpdate, Parsed, Signal, Source, Trade, MAX_LEVELS};
 use super::number::SIGNAL_MIN;
 use crate::error::Reject;
 
@@ -103,21 +103,9 @@ fn trade(source: Source, f: &Fields, out: &mut Parsed, required: bool) -> Result
         source,
         time,
         price,
-        qty: if seen.has(Key::TradeQty) {
-            f.integer(Key::TradeQty)
-        } else {
-            ABSENT
-        },
-        acc_volume: if seen.has(Key::AccVolume) {
-            f.integer(Key::AccVolume)
-        } else {
-            ABSENT
-        },
-        acc_value: if seen.has(Key::AccValue) {
-            f.decimal(Key::AccValue)
-        } else {
-            f64::NAN
-        },
+        qty: f.integer_or_absent(Key::TradeQty),
+        acc_volume: f.integer_or_absent(Key::AccVolume),
+        acc_value: f.decimal_or_nan(Key::AccValue),
         side: if seen.has(Key::Side) { f.side } else { 0 },
     });
     Ok(())
@@ -168,21 +156,9 @@ fn book(source: Source, f: &Fields) -> BookUpdate {
         ask_qty_mask,
         bid_price_mask,
         bid_qty_mask,
-        ask_total: if seen.has(Key::AskTotal) {
-            f.integer(Key::AskTotal)
-        } else {
-            ABSENT
-        },
-        bid_total: if seen.has(Key::BidTotal) {
-            f.integer(Key::BidTotal)
-        } else {
-            ABSENT
-        },
-        acc_volume: if seen.has(Key::AccVolume) {
-            f.integer(Key::AccVolume)
-        } else {
-            ABSENT
-        },
+        ask_total: f.integer_or_absent(Key::AskTotal),
+        bid_total: f.integer_or_absent(Key::BidTotal),
+        acc_volume: f.integer_or_absent(Key::AccVolume),
         time: if seen.has(Key::BookTime) {
             f.integer(Key::BookTime) as u32
         } else {

@@ -249,16 +249,9 @@ class IndexQuote:
 
 
 @dataclass(frozen=True, slots=True)
-class ExpectedIndex:
-    """An index's expected value during a single-price auction (index ``prospectindex``)."""
-
-    symbol: str
-    time: int
-    value: float
-    change_type: int
-    change: float
-    acc_volume: int
-    acc_value: float
+class ExpectedIndex(IndexQuote):
+    """An index's expected value during a single-price auction (index ``prospectindex``): the fields of an
+    :class:`IndexQuote`, with ``time`` the time of the expectation."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ use super::msg::{Code, Source};
 use super::number;
 use super::padded::Padded;
 use super::scan::bytes_equal;
+use super::shape::{ShapeSlot, Walk};
 
 /// What is due where the fast path stopped.
 #[derive(Clone, Copy)]
@@ -87,43 +88,121 @@ fn preset_word(len: usize, word: u64) -> Option<Source> {
     })
 }
 
+/// What is due next while the fast path reads an object.
+#[derive(Clone, Copy)]
+enum Due {
+    /// A member whose key's opening quote is at this offset.
+    Member(usize),
+    /// A comma or the closing brace at this offset, after a value.
+    Delimiter(usize),
+}
+
 impl Fields {
     /// Reads compact members from `pos` (where a member is due) for as long as the fast path takes them:
-    /// the offset reached and what is due there. Inlined into its two callers (the object loop and the
-    /// market-trade element loop), which saves a call and its register spills per object.
+    /// the offset reached and what is due there. A learned [`Shapes`] shape reads the object when one
+    /// fits: from `pos` with `shape` (a market element), or from the end of the preset value when the object's
+    /// first member is `preset` (a push); members past where it stops are read one at a time (and recorded, to
+    /// learn the shape anew). Inlined into its two callers (the object loop and the market-trade element
+    /// loop), which saves a call and its register spills per object.
     #[inline(always)]
     pub(super) fn fast_members(
         &mut self,
         buf: Padded<'_>,
-        mut pos: usize,
+        pos: usize,
         order: &mut KeyOrder,
         cursor: &mut Cursor,
+        mut shape: Option<ShapeSlot>,
     ) -> (usize, Next) {
         let mut seen = self.seen;
-        let next = loop {
-            let Some(end) = self.member_fast(buf, pos, &mut seen, order, cursor) else {
-                break Next::Member;
+        let mut due = Due::Member(pos);
+        let (pos, next) = loop {
+            due = match due {
+                Due::Member(at) => {
+                    if let Some(slot) = shape.take() {
+                        match self.walk(slot, buf, at, &mut seen, order, cursor) {
+                            Ok(end) => break (end, Next::Closed),
+                            Err(Some(end)) => {
+                                due = Due::Delimiter(end);
+                                continue;
+                            }
+                            Err(None) => {}
+                        }
+                    }
+                    let first = seen == KeySet::EMPTY;
+                    let Some((hit, end)) = self.member_fast(buf, at, &mut seen, order, cursor)
+                    else {
+                        order.shapes.abandon();
+                        break (at, Next::Member);
+                    };
+                    if order.shapes.learning() {
+                        order
+                            .shapes
+                            .record(buf, hit.value, end, hit.bit, hit.kind, hit.quoted);
+                    }
+                    if first && hit.kind == Kind::Preset {
+                        let slot = ShapeSlot::Preset(self.preset);
+                        match self.walk(slot, buf, end, &mut seen, order, cursor) {
+                            Ok(close) => break (close, Next::Closed),
+                            Err(stop) => Due::Delimiter(stop.unwrap_or(end)),
+                        }
+                    } else {
+                        Due::Delimiter(end)
+                    }
+                }
+                Due::Delimiter(end) => match buf.byte(end) {
+                    b',' => Due::Member(end + 1),
+                    b'}' => {
+                        order.shapes.finish(buf, end + 1);
+                        break (end + 1, Next::Closed);
+                    }
+                    _ => {
+                        order.shapes.abandon();
+                        break (end, Next::Delimiter);
+                    }
+                },
             };
-            match buf.byte(end) {
-                b',' => pos = end + 1,
-                b'}' => {
-                    pos = end + 1;
-                    break Next::Closed;
-                }
-                _ => {
-                    pos = end;
-                    break Next::Delimiter;
-                }
-            }
         };
         self.seen = seen;
         (pos, next)
     }
 
-    /// The fast path for the member whose key's opening quote is at `pos`: `Some(offset after the value)`
-    /// when the member is compact and valid (and then it is recorded exactly as the general path would),
-    /// `None` otherwise, with the key left unseen (so whatever was written to its value slot is ignored and
-    /// overwritten by the general path).
+    /// Reads members from `anchor` with the shape of `slot`: `Ok(offset after the object)` when it read the
+    /// whole object, `Err(Some(end))` when it stopped at the end of a value (a delimiter is due there), and
+    /// `Err(None)` when it read nothing. What it read is added to `seen` and `cursor`.
+    #[inline(always)]
+    fn walk(
+        &mut self,
+        slot: ShapeSlot,
+        buf: Padded<'_>,
+        anchor: usize,
+        seen: &mut KeySet,
+        order: &mut KeyOrder,
+        cursor: &mut Cursor,
+    ) -> Result<usize, Option<usize>> {
+        match order.shapes.walk(slot, self, buf, anchor, *seen) {
+            Walk::Closed { end, keys } => {
+                seen.add(keys);
+                Ok(end)
+            }
+            Walk::Stopped {
+                at,
+                done,
+                keys,
+                last,
+            } => {
+                seen.add(keys);
+                if let Some(bit) = last {
+                    cursor.advance(bit);
+                }
+                Err((done > 0 || slot != ShapeSlot::Market).then_some(at))
+            }
+        }
+    }
+
+    /// The fast path for the member whose key's opening quote is at `pos`: `Some((key, offset after the
+    /// value))` when the member is compact and valid (and then it is recorded exactly as the general path
+    /// would), `None` otherwise, with the key left unseen (so whatever was written to its value slot is ignored
+    /// and overwritten by the general path).
     #[inline(always)]
     fn member_fast(
         &mut self,
@@ -132,14 +211,15 @@ impl Fields {
         seen: &mut KeySet,
         order: &mut KeyOrder,
         cursor: &mut Cursor,
-    ) -> Option<usize> {
+    ) -> Option<(Hit, usize)> {
+        let hit = order.key(buf, pos, *cursor)?;
         let Hit {
             bit,
             kind,
             set,
             value,
             quoted,
-        } = order.key(buf, pos, *cursor)?;
+        } = hit;
         if seen.meets(set) {
             return None;
         }
@@ -152,13 +232,13 @@ impl Fields {
         };
         seen.add(set);
         cursor.advance(bit);
-        Some(end)
+        Some((hit, end))
     }
 
     /// Reads the value of the key with `bit` starting at `at` (past its opening quote when `QUOTED`) into
     /// its field: the offset after it, or `None` with nothing stored that matters (its key stays unseen).
     #[inline(always)]
-    fn value_fast<const QUOTED: bool>(
+    pub(super) fn value_fast<const QUOTED: bool>(
         &mut self,
         buf: Padded<'_>,
         at: usize,

@@ -12,6 +12,7 @@ use super::msg::{Code, Source, ABSENT, MAX_LEVELS};
 use super::number;
 use super::padded::Padded;
 use super::scan::{RawStr, Scanner};
+use super::shape::ShapeSlot;
 use crate::error::Reject;
 use crate::prefetch::CodeHint;
 
@@ -227,7 +228,7 @@ impl Fields {
             // A member (or, first, the closing brace) is due.
             let start = s.pos();
             let (pos, next) = match s.padded() {
-                Some(frame) => self.fast_members(frame, start, order, &mut cursor),
+                Some(frame) => self.fast_members(frame, start, order, &mut cursor, None),
                 None => (start, Next::Member),
             };
             s.set_pos(pos);
@@ -270,7 +271,7 @@ impl Fields {
         }
         self.reset();
         let mut cursor = Cursor::start();
-        match self.fast_members(frame, pos + 1, order, &mut cursor) {
+        match self.fast_members(frame, pos + 1, order, &mut cursor, Some(ShapeSlot::Market)) {
             (end, Next::Closed) => Some(end),
             _ => None,
         }

@@ -241,6 +241,8 @@ proptest! {
     ) {
         let frames = corpus::all_frames();
         let mut frame = frames[which % frames.len()].clone().into_bytes();
+        // The intact frame first, so the mutated one meets the shape and key order learned from it.
+        parse_frame(&frame, &mut Parsed::new()).unwrap();
         for m in &mutations {
             mutate(&mut frame, m);
         }
@@ -295,4 +297,72 @@ fn frames_past_the_fast_path_cap_parse_the_same() {
         parts.extend(piece.trades);
     }
     assert_eq!(format!("{:?}", out.trades), format!("{parts:?}"));
+}
+
+#[test]
+fn frames_that_leave_a_learned_shape_parse_as_the_general_path_reads_them() {
+    let tick =
+        |params: &str| format!(r#"{{"jsonrpc":"2.0","method":"push","params":{{{params}}}}}"#);
+    let learned = r#""preset":"tick","isuSrtCd":"005930","trdPrc":2465000,"trdvol":2,"accTrdvol":251916,"accTrdval":627899637000,"trdTm":14412000"#;
+    let variants = [
+        learned.to_string(),
+        learned.replace(r#","trdvol":2"#, ""),
+        learned.replace(r#""trdvol":2,"#, r#""trdvol":2,"extra":[1,{"a":null}],"#),
+        learned.replace(
+            r#""trdvol":2,"accTrdvol":251916"#,
+            r#""accTrdvol":251916,"trdvol":2"#,
+        ),
+        learned.replace("2465000", r#""2465000""#),
+        learned.replace("2465000", "2465000.5"),
+        learned.replace("2465000", "1e3"),
+        learned.replace("251916", "12345678901234567"),
+        learned.replace("005930", "005930*001"),
+        learned.replace("005930", "101N6000"),
+        learned.replace("14412000", "31000000"),
+        learned.replace("14412000", "14612000"),
+        learned.replace(r#","trdTm":14412000"#, ""),
+        learned.replace(r#""trdvol":2"#, r#""trdvol":2,"trdVol":3"#),
+        learned.replace(r#""preset":"tick""#, r#""preset":"tick10""#),
+        learned.replace(
+            r#","trdTm":14412000"#,
+            r#","trdTm":14412000,"trdTm":14412000"#,
+        ),
+        format!("{learned} "),
+        learned.replace(r#""trdvol":2"#, r#""trdvol": 2"#),
+    ];
+    let element = r#"{"isuSrtCd":"000210","trdPrc":"81000","trdVol":"5","trdTm":"14340400"}"#;
+    let elements = [
+        element.to_string(),
+        element.replace(r#""trdVol":"5","#, ""),
+        element.replace(r#""5""#, "5"),
+        element.replace(
+            r#""trdTm":"14340400""#,
+            r#""trdTm":"14340400","lstAskbidTpCd":"2""#,
+        ),
+        element.replace("000210", "000210*002"),
+        element.replace(r#""81000""#, r#""81000.25""#),
+        element.replace(r#""trdTm""#, r#""trdVol""#),
+        element.replace('}', ",}"),
+    ];
+    for variant in variants.iter().map(|v| tick(v)).chain(
+        elements
+            .iter()
+            .map(|e| format!("[{element},{e},{element}]")),
+    ) {
+        for primer in [tick(learned), format!("[{element}]")] {
+            parse_frame(primer.as_bytes(), &mut Parsed::new()).unwrap();
+            let mut out = Parsed::new();
+            let result = parse_frame(variant.as_bytes(), &mut out);
+            check(variant.as_bytes(), result, &out);
+            let general = parse_frame(&spaced(variant.as_bytes()), &mut Parsed::new());
+            assert_eq!(result, general, "{variant}");
+            check_paths_agree(variant.as_bytes());
+            parse_frame(variant.as_bytes(), &mut out).ok();
+            parse_frame(primer.as_bytes(), &mut out).unwrap();
+            assert!(
+                !out.is_empty(),
+                "the learned shape reads its own kind again"
+            );
+        }
+    }
 }

@@ -5,6 +5,7 @@
 
 use super::keys::{lookup_quoted, KeySet, Kind};
 use super::padded::Padded;
+use super::shape::Shapes;
 
 /// Index of the "first key of an object" slot in [`KeyOrder`].
 const FIRST_SLOT: usize = 128;
@@ -69,12 +70,15 @@ pub(crate) struct Hit {
 #[derive(Clone)]
 pub(crate) struct KeyOrder {
     after: [Learned; FIRST_SLOT + 1],
+    /// Whole-object key orders: the shapes of the objects of each kind.
+    pub shapes: Shapes,
 }
 
 impl KeyOrder {
     /// Nothing learned yet.
     pub const EMPTY: KeyOrder = KeyOrder {
         after: [NOTHING; FIRST_SLOT + 1],
+        shapes: Shapes::EMPTY,
     };
 }
 

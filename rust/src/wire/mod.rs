@@ -18,6 +18,7 @@ mod padded;
 mod push;
 mod reply;
 mod scan;
+mod shape;
 
 #[cfg(test)]
 mod corpus;

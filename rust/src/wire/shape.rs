@@ -1,0 +1,417 @@
+//! Learned object shapes: the whole member sequence of the last object of a kind (the `params` of one push
+//! preset, a `/ws_ksp` element), so that the next object of that kind is read by one masked comparison of
+//! the constant text between two values per member and that member's value parser: no key lookup, no
+//! per-key prediction and no duplicate check per member (a shape's keys are distinct by construction).
+//!
+//! A cache only, like the per-key predictions of [`super::key_order::KeyOrder`]: a shape is taken only as far
+//! as every byte of its text matches, and where it stops the per-key fast path (or the general path) reads
+//! on, so results never depend on it. A shape is learned from an object the per-key fast path read whole.
+
+use super::fields::Fields;
+use super::keys::{KeySet, Kind};
+use super::msg::Source;
+use super::padded::Padded;
+
+/// Most members a shape holds (a quote10 push has about 50).
+const MAX_STEPS: usize = 64;
+
+/// Longest constant text between two values a shape keeps, in bytes (`","askStep10BstordRqty":"` is 25).
+const MAX_TEXT: usize = 32;
+
+/// Shapes kept: one for `/ws_ksp`|`/ws_kdq` elements and one per push preset.
+pub(crate) const SHAPES: usize = 7;
+
+/// Which shape an object is read with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum ShapeSlot {
+    /// A market-trades array element, from its first member.
+    Market,
+    /// A push `params` object whose first member named this preset, from its second member.
+    Preset(Source),
+}
+
+impl ShapeSlot {
+    /// Index of the slot in [`Shapes`].
+    #[inline(always)]
+    fn index(self) -> usize {
+        match self {
+            ShapeSlot::Market => 0,
+            ShapeSlot::Preset(source) => 1 + (source as usize).min(SHAPES - 2),
+        }
+    }
+}
+
+/// Constant text of up to [`MAX_TEXT`] bytes as masked little-endian words.
+#[derive(Clone, Copy)]
+struct Text {
+    words: [u64; 4],
+    masks: [u64; 4],
+    /// Bytes of text.
+    len: u8,
+}
+
+impl Text {
+    /// No text (matches anywhere; only ever part of a shape of no steps, which is never walked).
+    const EMPTY: Text = Text {
+        words: [0; 4],
+        masks: [0; 4],
+        len: 0,
+    };
+
+    /// The text `frame[from..to]`, when it is at most [`MAX_TEXT`] bytes.
+    fn of(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
+        let len = to.checked_sub(from).filter(|&n| n <= MAX_TEXT)?;
+        let mut text = Text {
+            len: len as u8,
+            ..Text::EMPTY
+        };
+        for i in 0..len.div_ceil(8) {
+            let bytes = (len - 8 * i).min(8);
+            let mask = if bytes == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * bytes)) - 1
+            };
+            text.masks[i] = mask;
+            text.words[i] = frame.word(from + 8 * i) & mask;
+        }
+        Some(text)
+    }
+
+    /// True when `frame` continues at `at` with exactly this text (the zero pad past the frame's end matches
+    /// no text, which holds no zero byte).
+    #[inline(always)]
+    fn matches(&self, frame: Padded<'_>, at: usize) -> bool {
+        let near = ((frame.word(at) ^ self.words[0]) & self.masks[0])
+            | ((frame.word(at + 8) ^ self.words[1]) & self.masks[1]);
+        near == 0
+            && (self.len <= 16
+                || ((frame.word(at + 16) ^ self.words[2]) & self.masks[2])
+                    | ((frame.word(at + 24) ^ self.words[3]) & self.masks[3])
+                    == 0)
+    }
+}
+
+/// One member of a shape: how its value is read, and the text from the end of its value to the start of the
+/// next value (through the object's `}` for the last member).
+#[derive(Clone, Copy)]
+struct Step {
+    after: Text,
+    /// The key's bit.
+    bit: u8,
+    /// How its value is read.
+    kind: Kind,
+    /// The value is a string (the text before it ends with its opening quote).
+    quoted: bool,
+}
+
+impl Step {
+    const EMPTY: Step = Step {
+        after: Text::EMPTY,
+        bit: 0,
+        kind: Kind::Skip,
+        quoted: false,
+    };
+}
+
+/// The member sequence of one kind of object, from its anchor (where the shape starts: the first member of a
+/// market element, the end of the preset value of a push) to the object's closing brace.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The text from the anchor to the first value.
+    head: Text,
+    steps: [Step; MAX_STEPS],
+    /// Steps learned (0: none, the shape is not used).
+    len: u8,
+    /// The keys of every step.
+    set: KeySet,
+}
+
+impl Shape {
+    const EMPTY: Shape = Shape {
+        head: Text::EMPTY,
+        steps: [Step::EMPTY; MAX_STEPS],
+        len: 0,
+        set: KeySet::EMPTY,
+    };
+
+    /// The keys of the first `done` steps and the bit of the last of them.
+    fn prefix(&self, done: usize) -> (KeySet, Option<u8>) {
+        let mut set = KeySet::EMPTY;
+        for step in &self.steps[..done] {
+            set.add(KeySet::of(u32::from(step.bit)));
+        }
+        (set, done.checked_sub(1).map(|last| self.steps[last].bit))
+    }
+}
+
+/// How far a shape took an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Walk {
+    /// The whole object was read: the offset after its `}`, and the keys read.
+    Closed { end: usize, keys: KeySet },
+    /// The shape stopped after `done` members: at the anchor when `done` is 0, else at the end of the last
+    /// value read (where a delimiter is due). `keys` are the keys read, `last` the bit of the last one.
+    Stopped {
+        at: usize,
+        done: usize,
+        keys: KeySet,
+        last: Option<u8>,
+    },
+}
+
+/// A shape being learned: the slot it goes to, steps recorded so far and the end of the last value.
+#[derive(Clone, Copy)]
+struct Learning {
+    slot: usize,
+    steps: usize,
+    last_end: usize,
+}
+
+/// The learned shapes and the one being learned.
+#[derive(Clone)]
+pub(crate) struct Shapes {
+    shapes: [Shape; SHAPES],
+    learning: Option<Learning>,
+}
+
+impl Shapes {
+    /// Nothing learned.
+    #[allow(
+        clippy::large_stack_arrays,
+        reason = "the initial value of the parser's thread-local scratch, never a local"
+    )]
+    pub const EMPTY: Shapes = Shapes {
+        shapes: [Shape::EMPTY; SHAPES],
+        learning: None,
+    };
+
+    /// Reads the object at `anchor` with the shape of `slot` as far as it matches (see [`Walk`]). When it
+    /// stops short, learning starts there: the steps it read are kept, and the members the fast path reads
+    /// next are recorded ([`Shapes::record`]) until the object closes ([`Shapes::finish`]).
+    #[inline(always)]
+    pub fn walk(
+        &mut self,
+        slot: ShapeSlot,
+        fields: &mut Fields,
+        frame: Padded<'_>,
+        anchor: usize,
+        seen: KeySet,
+    ) -> Walk {
+        let index = slot.index();
+        let shape = &self.shapes[index];
+        let (at, done) = 'walk: {
+            if shape.len == 0 || seen.meets(shape.set) || !shape.head.matches(frame, anchor) {
+                break 'walk (anchor, 0);
+            }
+            let mut at = anchor + usize::from(shape.head.len);
+            for (i, step) in shape.steps[..usize::from(shape.len)].iter().enumerate() {
+                let end = if step.quoted {
+                    fields.value_fast::<true>(frame, at, step.bit, step.kind)
+                } else {
+                    fields.value_fast::<false>(frame, at, step.bit, step.kind)
+                };
+                let Some(end) = end else {
+                    break 'walk (at_value_end(shape, i, anchor, at), i);
+                };
+                if !step.after.matches(frame, end) {
+                    break 'walk (end, i + 1);
+                }
+                at = end + usize::from(step.after.len);
+            }
+            return Walk::Closed {
+                end: at,
+                keys: shape.set,
+            };
+        };
+        self.stopped(index, at, done)
+    }
+
+    /// Starts learning the shape of `index` after its first `done` steps, from `at`.
+    #[cold]
+    fn stopped(&mut self, index: usize, at: usize, done: usize) -> Walk {
+        let shape = &mut self.shapes[index];
+        let (keys, last) = shape.prefix(done);
+        shape.len = 0;
+        self.learning = Some(Learning {
+            slot: index,
+            steps: done,
+            last_end: at,
+        });
+        Walk::Stopped {
+            at,
+            done,
+            keys,
+            last,
+        }
+    }
+
+    /// True while a shape is being learned.
+    #[inline(always)]
+    pub fn learning(&self) -> bool {
+        self.learning.is_some()
+    }
+
+    /// Records the member the fast path just read (its value from `value` to `end`) into the shape being
+    /// learned; gives up when the shape would be too long or a text too wide.
+    #[cold]
+    pub fn record(
+        &mut self,
+        frame: Padded<'_>,
+        value: usize,
+        end: usize,
+        bit: u8,
+        kind: Kind,
+        quoted: bool,
+    ) {
+        let Some(mut l) = self.learning else { return };
+        let shape = &mut self.shapes[l.slot];
+        let Some(text) = Text::of(frame, l.last_end, value).filter(|_| l.steps < MAX_STEPS) else {
+            self.learning = None;
+            return;
+        };
+        match l.steps.checked_sub(1) {
+            Some(previous) => shape.steps[previous].after = text,
+            None => shape.head = text,
+        }
+        shape.steps[l.steps] = Step {
+            after: Text::EMPTY,
+            bit,
+            kind,
+            quoted,
+        };
+        l.steps += 1;
+        l.last_end = end;
+        self.learning = Some(l);
+    }
+
+    /// Ends learning at the object's closing brace (`close` is the offset after it): the shape is kept when
+    /// every member since the anchor was recorded.
+    #[cold]
+    pub fn finish(&mut self, frame: Padded<'_>, close: usize) {
+        let Some(l) = self.learning.take() else {
+            return;
+        };
+        let shape = &mut self.shapes[l.slot];
+        let Some(text) = Text::of(frame, l.last_end, close) else {
+            return;
+        };
+        let Some(last) = l.steps.checked_sub(1) else {
+            return;
+        };
+        shape.steps[last].after = text;
+        let (set, _) = shape.prefix(l.steps);
+        shape.set = set;
+        shape.len = l.steps as u8;
+    }
+
+    /// Gives up learning (the object left the fast path).
+    #[inline(always)]
+    pub fn abandon(&mut self) {
+        self.learning = None;
+    }
+}
+
+/// Where a walk whose value `i` (starting at `value`) failed stops: at the end of value `i - 1`, where the text
+/// before value `i` starts, or at the anchor for the first value.
+#[inline(always)]
+fn at_value_end(shape: &Shape, i: usize, anchor: usize, value: usize) -> usize {
+    match i.checked_sub(1) {
+        Some(previous) => value - usize::from(shape.steps[previous].after.len),
+        None => anchor,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::keys::Key;
+    use crate::wire::padded::PadBuffer;
+
+    fn padded(text: &[u8]) -> Padded<'static> {
+        Box::leak(Box::new(PadBuffer::EMPTY)).load(text).unwrap()
+    }
+
+    #[test]
+    fn text_matches_exactly_its_bytes() {
+        let frame = padded(br#"{"isuSrtCd":"000210","askStep10BstordRqty":"5"}"#);
+        let short = Text::of(frame, 1, 13).unwrap();
+        assert!(short.matches(frame, 1));
+        assert!(!short.matches(frame, 2));
+        let long = Text::of(frame, 19, 44).unwrap();
+        assert_eq!(long.len, 25);
+        assert!(long.matches(frame, 19));
+        let other = padded(br#"{"isuSrtCd":"000210","askStep10BstordRqtx":"5"}"#);
+        assert!(!long.matches(other, 19), "a difference past 16 bytes");
+        let cut = padded(br#"{"isuSrtCd":"000210","askStep10Bs"#);
+        assert!(!long.matches(cut, 19), "the zero pad matches no text");
+        assert!(Text::of(frame, 0, 33).is_none());
+    }
+
+    #[test]
+    fn a_shape_is_learned_then_walked_and_stops_where_it_differs() {
+        let mut shapes = Box::new(Shapes::EMPTY);
+        let mut fields = Fields::default();
+        let frame = padded(br#"{"isuSrtCd":"000210","trdPrc":"81000"}"#);
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, frame, 1, KeySet::EMPTY);
+        assert_eq!(
+            walk,
+            Walk::Stopped {
+                at: 1,
+                done: 0,
+                keys: KeySet::EMPTY,
+                last: None
+            }
+        );
+        assert!(shapes.learning());
+        let (code, price) = (
+            Key::Code.bit().unwrap() as u8,
+            Key::TradePrice.bit().unwrap() as u8,
+        );
+        shapes.record(frame, 13, 20, code, Kind::Code, true);
+        shapes.record(frame, 31, 37, price, Kind::Decimal, true);
+        shapes.finish(frame, 38);
+        assert!(!shapes.learning());
+
+        let next = padded(br#"{"isuSrtCd":"005930","trdPrc":"70500.5"}"#);
+        let mut both = KeySet::of(u32::from(code));
+        both.add(KeySet::of(u32::from(price)));
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, next, 1, KeySet::EMPTY);
+        assert_eq!(
+            walk,
+            Walk::Closed {
+                end: next.frame().len(),
+                keys: both
+            }
+        );
+        assert_eq!(fields.code.as_bytes(), b"005930");
+        assert_eq!(
+            fields.decimal(Key::TradePrice).to_bits(),
+            70_500.5f64.to_bits()
+        );
+
+        let differs = padded(br#"{"isuSrtCd":"005930","trdVol":"1"}"#);
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, differs, 1, KeySet::EMPTY);
+        assert_eq!(
+            walk,
+            Walk::Stopped {
+                at: 20,
+                done: 1,
+                keys: KeySet::of(u32::from(code)),
+                last: Some(code)
+            }
+        );
+        assert!(
+            shapes.learning(),
+            "learning resumes after the steps that matched"
+        );
+        shapes.abandon();
+        assert!(
+            matches!(
+                shapes.walk(ShapeSlot::Market, &mut fields, next, 1, KeySet::EMPTY),
+                Walk::Stopped { done: 0, .. }
+            ),
+            "a shape that stopped short is relearned"
+        );
+    }
+}

@@ -137,8 +137,14 @@ impl BarSeries {
         let bar = &mut self.current[id as usize];
         if bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock {
             // The common case: the trade falls in the symbol's open bar, which is not due to close.
-            bar.high = bar.high.max(price);
-            bar.low = bar.low.min(price);
+            // Plain comparisons rather than `f64::max`/`min`, whose NaN handling costs instructions: prices are
+            // finite (the wire layer rejects anything else).
+            if price > bar.high {
+                bar.high = price;
+            }
+            if price < bar.low {
+                bar.low = price;
+            }
             bar.close = price;
             bar.volume += qty;
             bar.value += price * qty as f64;

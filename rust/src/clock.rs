@@ -109,6 +109,9 @@ pub struct ExchangeClock {
     date: Date,
     midnight: i64,
     latest: i64,
+    /// The last `HHMMSSmm` converted and its result, so a run of trades in the same hundredth converts once.
+    last_hhmmsscc: u32,
+    last_ns: i64,
 }
 
 impl ExchangeClock {
@@ -118,6 +121,8 @@ impl ExchangeClock {
             date,
             midnight: date.midnight_kst_ns(),
             latest: 0,
+            last_hhmmsscc: u32::MAX,
+            last_ns: 0,
         }
     }
 
@@ -130,12 +135,17 @@ impl ExchangeClock {
     pub fn set_date(&mut self, date: Date) {
         self.date = date;
         self.midnight = date.midnight_kst_ns();
+        self.last_hhmmsscc = u32::MAX;
     }
 
     /// `HHMMSSmm` on the trading date, in ns since the Unix epoch.
     #[inline]
-    pub fn to_ns(&self, hhmmsscc: u32) -> i64 {
-        self.midnight + hhmmsscc_to_ns(hhmmsscc)
+    pub fn to_ns(&mut self, hhmmsscc: u32) -> i64 {
+        if hhmmsscc != self.last_hhmmsscc {
+            self.last_hhmmsscc = hhmmsscc;
+            self.last_ns = self.midnight + hhmmsscc_to_ns(hhmmsscc);
+        }
+        self.last_ns
     }
 
     /// Latest exchange time seen (ns since the epoch), 0 before the first.
@@ -182,13 +192,20 @@ mod tests {
     #[test]
     fn kst_time_of_day_to_epoch_ns() {
         // 2026-11-25 09:00:00 KST = 2026-11-25 00:00:00 UTC.
-        let clock = ExchangeClock::new(Date::new(2026, 11, 25).unwrap());
+        let mut clock = ExchangeClock::new(Date::new(2026, 11, 25).unwrap());
         assert_eq!(clock.to_ns(9_000_000), 20_782 * 86_400 * NS);
         assert_eq!(
             clock.to_ns(14_412_034) - clock.to_ns(14_412_000),
             340_000_000
         );
         assert_eq!(hhmmsscc_to_ns(23_595_999), (86_399 * NS) + 990_000_000);
+        assert_eq!(clock.to_ns(14_412_000), clock.to_ns(14_412_000));
+        clock.set_date(Date::new(2026, 11, 26).unwrap());
+        assert_eq!(
+            clock.to_ns(14_412_000) - 86_400 * NS,
+            ExchangeClock::new(Date::new(2026, 11, 25).unwrap()).to_ns(14_412_000),
+            "a new date converts afresh"
+        );
     }
 
     #[test]

@@ -370,7 +370,8 @@ fn a_gap_dates_from_the_previous_trade_and_flags_every_bar_since() {
 #[test]
 fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
     let mut f = feed();
-    f.mark_market_partial_until(f.state.clock.to_ns(9_000_500));
+    let mark = f.state.clock.to_ns(9_000_500);
+    f.mark_market_partial_until(mark);
     let mut early = tick("005930", 9_000_700, 100.0, 1, ABSENT);
     early.source = Source::MarketTrades;
     let mut later = tick("000660", 9_001_200, 100.0, 1, ABSENT);

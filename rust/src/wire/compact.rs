@@ -9,7 +9,7 @@
 
 use super::fields::Fields;
 use super::key_order::{Cursor, Hit, KeyOrder};
-use super::keys::{KeySet, Kind};
+use super::keys::{KeySet, Kind, PRESET_BIT};
 use super::msg::{Code, Source};
 use super::number;
 use super::padded::Padded;
@@ -99,10 +99,10 @@ enum Due {
 
 impl Fields {
     /// Reads compact members from `pos` (where a member is due) for as long as the fast path takes them:
-    /// the offset reached and what is due there. A learned [`Shapes`] shape reads the object when one
-    /// fits: from `pos` with `shape` (a market element), or from the end of the preset value when the object's
-    /// first member is `preset` (a push); members past where it stops are read one at a time (and recorded, to
-    /// learn the shape anew). Inlined into its two callers (the object loop and the market-trade element
+    /// the offset reached and what is due there. A learned shape (see [`super::shape`]) reads the object when
+    /// one fits: from `pos` with `shape` (a market element), or from the end of the preset value when the
+    /// object's first member is `preset` (a push); members past where it stops are read one at a time (and
+    /// recorded, to learn the shape anew). Inlined into its two callers (the object loop and the market-trade element
     /// loop), which saves a call and its register spills per object.
     #[inline(always)]
     pub(super) fn fast_members(
@@ -128,7 +128,20 @@ impl Fields {
                             Err(None) => {}
                         }
                     }
-                    let first = seen == KeySet::EMPTY;
+                    if seen == KeySet::EMPTY {
+                        if let Some(end) = self.preset_member(buf, at) {
+                            seen.add(KeySet::of(PRESET_BIT));
+                            cursor.advance(PRESET_BIT as u8);
+                            let slot = ShapeSlot::Preset(self.preset);
+                            match self.walk(slot, buf, end, &mut seen, order, cursor) {
+                                Ok(close) => break (close, Next::Closed),
+                                Err(stop) => {
+                                    due = Due::Delimiter(stop.unwrap_or(end));
+                                    continue;
+                                }
+                            }
+                        }
+                    }
                     let Some((hit, end)) = self.member_fast(buf, at, &mut seen, order, cursor)
                     else {
                         order.shapes.abandon();
@@ -139,15 +152,7 @@ impl Fields {
                             .shapes
                             .record(buf, hit.value, end, hit.bit, hit.kind, hit.quoted);
                     }
-                    if first && hit.kind == Kind::Preset {
-                        let slot = ShapeSlot::Preset(self.preset);
-                        match self.walk(slot, buf, end, &mut seen, order, cursor) {
-                            Ok(close) => break (close, Next::Closed),
-                            Err(stop) => Due::Delimiter(stop.unwrap_or(end)),
-                        }
-                    } else {
-                        Due::Delimiter(end)
-                    }
+                    Due::Delimiter(end)
                 }
                 Due::Delimiter(end) => match buf.byte(end) {
                     b',' => Due::Member(end + 1),
@@ -164,6 +169,18 @@ impl Fields {
         };
         self.seen = seen;
         (pos, next)
+    }
+
+    /// A compact `"preset":"name"` member at `pos`, which picks the shape of a push's other members: the offset
+    /// after its value, with the preset stored (`None`, storing nothing that matters, for any other member).
+    #[inline(always)]
+    fn preset_member(&mut self, buf: Padded<'_>, pos: usize) -> Option<usize> {
+        const KEY: u64 = u64::from_le_bytes(*b"\"preset\"");
+        const COLON_QUOTE: u64 = u16::from_le_bytes(*b":\"") as u64;
+        if buf.word(pos) != KEY || buf.word(pos + 8) & 0xffff != COLON_QUOTE {
+            return None;
+        }
+        self.value_fast::<true>(buf, pos + 10, PRESET_BIT as u8, Kind::Preset)
     }
 
     /// Reads members from `anchor` with the shape of `slot`: `Ok(offset after the object)` when it read the

@@ -70,6 +70,8 @@ pub(crate) enum Kind {
     Skip,
 }
 
+/// The bit of the `preset` key.
+pub(crate) const PRESET_BIT: u32 = 2;
 /// First bit of the per-level keys; each family takes [`LEVELS`] bits.
 pub(crate) const ASK_PRICE_BIT: u32 = 14;
 const ASK_QTY_BIT: u32 = ASK_PRICE_BIT + LEVELS as u32;
@@ -87,7 +89,7 @@ impl Key {
         Some(match self {
             Key::Code => 0,
             Key::Isin => 1,
-            Key::Preset => 2,
+            Key::Preset => PRESET_BIT,
             Key::TradePrice => 3,
             Key::TradeQty => 4,
             Key::TradeTime => 5,

@@ -177,6 +177,19 @@ def test_date_range_errors(morning):
         assert error_code(excinfo) == code
 
 
+def test_today_is_never_the_future_even_on_a_day_without_a_session():
+    market = Market(seed=7, rate=0.05)
+    records = Records(market)
+    today = datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=9))).date()
+    assert market.calendar_date == today
+    assert market.trading_date == krx.calendar().on_or_before(today)
+    rows = records.history("stocks", "kospi", "005930", "D", today - datetime.timedelta(days=20), today, 5)
+    assert len(rows["hisLists"]) == 5
+    with pytest.raises(RecordError) as excinfo:
+        records.history("stocks", "kospi", "005930", "D", today, today + datetime.timedelta(days=1), 5)
+    assert error_code(excinfo) == 20100
+
+
 GATES = [
     ((15, 40), lambda r: r.closeprice("kospi", "005930")),
     ((15, 30), lambda r: r.investors("kospi", "005930")),

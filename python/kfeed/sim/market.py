@@ -26,7 +26,7 @@ from kfeed.sim import krx
 from kfeed.sim.clock import KST, SimClock
 from kfeed.sim.universe import TYPICAL_TRADE_NOTIONAL, IndexState, Issue, TradeLog, Universe, option_value
 
-__all__ = ["Market", "MarketSink", "Trade", "TradeView", "default_trading_date"]
+__all__ = ["Market", "MarketSink", "Trade", "TradeView"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +91,6 @@ class TradeView(Sequence[Trade]):
             yield self[i]
 
 
-def default_trading_date() -> datetime.date:
-    """Today in KST if it is a business day, else the previous business day."""
-    today = datetime.datetime.now(KST).date()
-    return krx.calendar().on_or_before(today)
-
-
 # Stock message intensity (messages/s market-wide at rate 1) as (start cs, end cs, msgs/s at start, at end).
 _Side = tuple[list[int], list[int], list[int]]
 """One side of a book: its prices, quantities and order counts, best level first."""
@@ -137,7 +131,13 @@ class Market:
     ) -> None:
         if not rate >= 0:
             raise ValueError(f"rate must be non-negative, got {rate}")
-        trading_date = trading_date or default_trading_date()
+        if trading_date is None:
+            self.calendar_date = datetime.datetime.now(KST).date()
+            trading_date = krx.calendar().on_or_before(self.calendar_date)
+        else:
+            self.calendar_date = trading_date
+        """The exchange's today, after which every date is in the future: today in KST when the simulator runs
+        today's session or, on a day without one, the last (the default), else the configured trading date."""
         self.seed = seed
         self.rate = float(rate)
         self.clock = SimClock(trading_date, start, speed)

@@ -419,7 +419,7 @@ class Records:
             raise bad_parameter("strtTm/endTm") from exc
         if start_cs > end_cs:
             raise _vendor_error(20010, "조회 시작시간이 종료시간보다 큽니다")
-        if day > self.trading_date:
+        if day > self.market.calendar_date:
             raise _vendor_error(20100, "미래 일자는 조회할 수 없습니다")
         if not krx.calendar().is_business_day(day):
             raise _vendor_error(20110, "휴장일에는 데이터가 없습니다")
@@ -574,7 +574,7 @@ class Records:
     def _check_range(self, start: datetime.date, end: datetime.date) -> None:
         if start > end:
             raise _vendor_error(20010, "조회 시작일이 종료일보다 큽니다")
-        if end > self.trading_date:
+        if end > self.market.calendar_date:
             raise _vendor_error(20100, "미래 일자는 조회할 수 없습니다")
 
     @staticmethod

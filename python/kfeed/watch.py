@@ -119,8 +119,9 @@ async def watch(
 ) -> Session:
     """Runs a session and shows it until ``seconds`` pass (or forever); returns the closed session.
 
-    ``during`` runs beside the view (the demo uses it to inject a fault). The view is rich when ``out`` is a TTY
-    and plain status lines otherwise.
+    ``during`` runs beside the view (the demo uses it to inject a fault and time the recovery), and the view stays
+    up until it has finished too, so that what it waits for is never cut short by the clock. The view is rich when
+    ``out`` is a TTY and plain status lines otherwise.
     """
     out = out or sys.stdout
     if not symbols:
@@ -129,16 +130,21 @@ async def watch(
         view = WatchView(session, focus=symbols[0])
         side_task = asyncio.ensure_future(during(session)) if during is not None else None
         deadline = None if seconds is None else time.monotonic() + seconds
+
+        def watching() -> bool:
+            running = side_task is not None and not side_task.done()
+            return deadline is None or time.monotonic() < deadline or running
+
         console = Console(file=out)
         try:
             if out.isatty():
                 with Live(view.render(), console=console, refresh_per_second=4) as live:
-                    while deadline is None or time.monotonic() < deadline:
+                    while watching():
                         await asyncio.sleep(refresh)
                         view.refresh()
                         live.update(view.render())
             else:
-                while deadline is None or time.monotonic() < deadline:
+                while watching():
                     await asyncio.sleep(max(refresh, 1.0))
                     view.refresh()
                     print(view.status_line(), file=out, flush=True)

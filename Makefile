@@ -47,10 +47,14 @@ fmt: dev ## format Rust and Python sources
 	$(VENV)/bin/ruff check --fix -q python tests benches
 
 .PHONY: bench
-bench: dev ## release benchmarks: criterion per component, Python-level tables vs json/orjson/msgspec, end to end
+bench: dev ## release benchmarks: criterion per component, instruction counts, Python-level tables vs json/orjson/msgspec, end to end
 	cargo bench -q
 	$(PY) -m pytest -q benches --benchmark-enable -p no:cacheprovider
 	$(PY) -m benches.e2e.run --readme README.md
+
+.PHONY: instructions
+instructions: dev ## instructions per message of the core (callgrind): exact on a noisy machine, unlike a time
+	cargo bench -q --bench instructions
 
 .PHONY: fuzz
 fuzz: ## longer property-based fuzzing of the frame parser

@@ -1,0 +1,112 @@
+//! The synthetic streams the feed benchmarks ingest: tick pushes, quote10 pushes and `/ws_ksp` arrays over
+//! [`SYMBOLS`] symbols, deterministic from fixed seeds so every run (and every benchmark) sees the same bytes.
+
+use std::fmt::Write as _;
+
+/// Distinct symbols a stream draws from.
+pub const SYMBOLS: usize = 2000;
+/// Frames in a tick or quote10 stream (a `/ws_ksp` stream has as many trades).
+pub const FRAMES: usize = 50_000;
+/// Trades in one `/ws_ksp` array.
+pub const TRADES_PER_ARRAY: usize = 50;
+
+/// A small deterministic generator (xorshift), so the streams are the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn code(i: usize) -> String {
+    format!("{:06}", 100 + i * 5)
+}
+
+/// `HHMMSSmm` for hundredths `cs` after 09:00:00.00.
+fn hhmmsscc(cs: usize) -> u32 {
+    let total = 9 * 360_000 + cs;
+    let (h, rest) = (total / 360_000, total % 360_000);
+    let (m, rest) = (rest / 6000, rest % 6000);
+    (h * 1_000_000 + m * 10_000 + rest) as u32
+}
+
+/// Tick pushes of random symbols, each with an advancing cumulative volume, four per hundredth of a second.
+pub fn tick_frames() -> Vec<String> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut acc = vec![0i64; SYMBOLS];
+    (0..FRAMES)
+        .map(|n| {
+            let s = rng.below(SYMBOLS as u64) as usize;
+            let qty = 1 + rng.below(500) as i64;
+            acc[s] += qty;
+            let price = 50_000 + 100 * rng.below(50);
+            format!(
+                r#"{{"jsonrpc":"2.0","method":"push","params":{{"preset":"tick","isuSrtCd":"{}","trdPrc":{price},"trdvol":{qty},"accTrdvol":{},"accTrdval":{},"trdTm":{}}}}}"#,
+                code(s),
+                acc[s],
+                acc[s] * price as i64,
+                hhmmsscc(n / 4)
+            )
+        })
+        .collect()
+}
+
+/// Quote10 pushes of random symbols with every level and total.
+pub fn quote10_frames() -> Vec<String> {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    (0..FRAMES)
+        .map(|_| {
+            let s = rng.below(SYMBOLS as u64) as usize;
+            let mid = 50_000 + 100 * rng.below(50);
+            let mut params = format!(r#""preset":"quote10","isuSrtCd":"{}","accTrdvol":{}"#, code(s), rng.below(1 << 20));
+            let (mut ask_total, mut bid_total) = (0, 0);
+            for n in 1..=10 {
+                let (aq, bq) = (rng.below(5000), rng.below(5000));
+                ask_total += aq;
+                bid_total += bq;
+                write!(
+                    params,
+                    r#","askStep{n}BstordPrc":{},"askStep{n}BstordRqty":{aq},"bidStep{n}BstordPrc":{},"bidStep{n}BstordRqty":{bq}"#,
+                    mid + 100 * n,
+                    mid - 100 * (n - 1)
+                )
+                .unwrap();
+            }
+            write!(
+                params,
+                r#","askordTotRqty":{ask_total},"bidordTotRqty":{bid_total},"pstoffhrAskTotOrdRqty":0,"pstoffhrBidTotOrdRqty":0,"deemTrdPrc":0,"deemTrdvol":0,"deemAccTrdvol":0"#
+            )
+            .unwrap();
+            format!(r#"{{"jsonrpc":"2.0","method":"push","params":{{{params}}}}}"#)
+        })
+        .collect()
+}
+
+/// `/ws_ksp` arrays of [`TRADES_PER_ARRAY`] trades of random symbols, values as strings as the vendor sends them.
+pub fn market_frames() -> Vec<String> {
+    let mut rng = Rng(0x1234_5678_9abc_def1);
+    (0..FRAMES / TRADES_PER_ARRAY * 2)
+        .map(|n| {
+            let items: Vec<String> = (0..TRADES_PER_ARRAY)
+                .map(|_| {
+                    format!(
+                        r#"{{"isuSrtCd":"{}","trdPrc":"{}","trdVol":"{}","trdTm":"{}"}}"#,
+                        code(rng.below(SYMBOLS as u64) as usize),
+                        1000 + 5 * rng.below(1000),
+                        1 + rng.below(300),
+                        hhmmsscc(n * 5)
+                    )
+                })
+                .collect();
+            format!("[{}]", items.join(","))
+        })
+        .collect()
+}

@@ -204,6 +204,10 @@ class FeedStream:
     def received(self, nbytes: int, recv_time: int | None = None) -> int:
         """Marks `nbytes` of `buffer()` as received, deframes and applies every complete text message (stamped
         `recv_time` ns, default now); returns the rows applied. ValueError if `nbytes` exceeds the free space."""
+    def stop_applying(self) -> None:
+        """From now on text messages are still deframed (a close frame, pings and protocol errors are still seen)
+        but no longer applied to the feed; they are counted in ``stats()["discarded"]``. For a connection being
+        closed, whose late data a new connection will bring again."""
     @property
     def needs_attention(self) -> bool:
         """True when messages applied no rows (replies, server requests, rejects: drain the feed's events), binary
@@ -226,7 +230,8 @@ class FeedStream:
     def messages(self) -> int:
         """Complete messages received, text and binary."""
     def stats(self) -> dict[str, int]:
-        """Counters: bytes, text_messages, binary_messages, rows, pings, pings_dropped, pongs."""
+        """Counters: bytes, text_messages, binary_messages, rows, discarded (text messages after
+        ``stop_applying``), pings, pings_dropped, pongs."""
 
 def encode_frame(opcode: int, payload: _Frame, mask: bytes) -> bytes:
     """One masked client frame with FIN set: `opcode` 1 text, 2 binary, 8 close, 9 ping or 10 pong; `mask` is the

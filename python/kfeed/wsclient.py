@@ -6,7 +6,10 @@ reads socket bytes straight into the free tail of a :class:`~kfeed._kfeed.FeedSt
 text message to the feed in Rust. Python runs only when the stream flags something: messages that applied no rows
 (replies and server requests, for the owner to drain from the feed's events), binary messages, pings (answered
 with pongs), a close frame (echoed, then the connection closed) or a protocol error (closed with 1002, or 1009 for
-a message over 1 MiB). Client frames are masked with a fresh ``os.urandom(4)`` key. Works with the default event
+a message over 1 MiB). A close the client starts is a closing handshake (RFC 6455 §7.1.1): data still arriving is
+no longer applied, and the connection ends when the server answers with its own close frame or closes TCP, or
+after :attr:`WebSocketClient.close_timeout` at the latest. Client frames are masked with a fresh ``os.urandom(4)``
+key. Works with the default event
 loop and uvloop, over ``ws://`` and ``wss://``.
 """
 
@@ -95,6 +98,9 @@ class WebSocketClient(asyncio.BufferedProtocol):
     ``on_binary(count)`` when binary messages were skipped, ``on_closed`` once when the connection ends.
     """
 
+    close_timeout: float = 1.0
+    """Seconds a close the client starts waits for the server's close frame before the connection is dropped."""
+
     def __init__(
         self,
         url: str,
@@ -118,6 +124,7 @@ class WebSocketClient(asyncio.BufferedProtocol):
         self._head_len = 0
         self._upgraded = False
         self._close_sent = False
+        self._close_timer: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
         self._handshake: asyncio.Future[None] = loop.create_future()
@@ -204,7 +211,9 @@ class WebSocketClient(asyncio.BufferedProtocol):
         self._transport.write(encode_frame(_TEXT, payload, os.urandom(4)))
 
     def close(self, code: int = _CLOSE_NORMAL, reason: str = "") -> None:
-        """Sends a close frame (once) and closes the connection; whatever cannot be flushed at once is dropped."""
+        """Sends a close frame (once) and ends the connection: at once when answering the server's close or a
+        protocol error, else when the server answers with its close frame or closes TCP, or after
+        :attr:`close_timeout` seconds. Data arriving meanwhile is deframed but no longer applied."""
         transport = self._transport
         if transport is None or transport.is_closing():
             return
@@ -212,6 +221,21 @@ class WebSocketClient(asyncio.BufferedProtocol):
             self._close_sent = True
             payload = code.to_bytes(2, "big") + reason.encode()[:123] if code != _CLOSE_NO_STATUS else b""
             transport.write(encode_frame(_CLOSE, payload, os.urandom(4)))
+            answering = self.stream.close_frame is not None or self.stream.error is not None
+            if not answering and not transport.get_write_buffer_size():
+                self.stream.stop_applying()
+                self._close_timer = asyncio.get_running_loop().call_later(self.close_timeout, self._end)
+                return
+        self._end()
+
+    def _end(self) -> None:
+        """Closes the transport now (dropping it if it cannot flush at once)."""
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
         if transport.get_write_buffer_size():
             transport.abort()
         else:
@@ -219,6 +243,9 @@ class WebSocketClient(asyncio.BufferedProtocol):
 
     def abort(self) -> None:
         """Drops the connection at once, without a close frame."""
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
         if self._transport is not None:
             self._transport.abort()
 
@@ -251,6 +278,9 @@ class WebSocketClient(asyncio.BufferedProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         """Ends the connection: fails a pending handshake, or tells the owner (once)."""
         self._transport = None
+        if self._close_timer is not None:
+            self._close_timer.cancel()
+            self._close_timer = None
         if self._closed.is_set():
             return
         self._closed.set()
@@ -297,7 +327,13 @@ class WebSocketClient(asyncio.BufferedProtocol):
         if binaries:
             self._on_binary(binaries)
         transport = self._transport
-        if transport is None or self._close_sent:
+        if transport is None:
+            return
+        if self._close_sent:
+            if close is not None or error is not None:
+                # The server's answer to the client's close (or a protocol error meanwhile): the handshake is over.
+                self.close_code = close[0] if close is not None else self.close_code
+                self._end()
             return
         for payload in pings:
             transport.write(encode_frame(_PONG, payload, os.urandom(4)))

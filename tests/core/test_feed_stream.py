@@ -114,6 +114,19 @@ def test_a_close_frame_is_reported_and_later_bytes_ignored() -> None:
     assert feed.stats()["trades"] == 0
 
 
+def test_after_stop_applying_messages_are_counted_not_applied_and_a_close_is_still_seen() -> None:
+    feed = Feed(trading_date=DATE)
+    stream = FeedStream(feed)
+    assert deliver(stream, text(TICKS[0])) == 1
+    stream.stop_applying()
+    late = text(TICKS[1]) + text(b'{"jsonrpc":"2.0","id":7,"result":{}}') + frame(9, b"p")
+    assert deliver(stream, late + frame(8, (1000).to_bytes(2, "big"))) == 0
+    assert feed.stats()["trades"] == 1 and feed.drain_events() == []
+    assert stream.stats()["discarded"] == 2 and stream.stats()["rows"] == 1
+    texts, _, pings, close, _ = stream.take_attention()
+    assert (texts, pings, close) == (0, [b"p"], (1000, ""))
+
+
 @pytest.mark.parametrize(
     ("data", "message", "code"),
     [

@@ -264,6 +264,49 @@ async def test_a_server_close_is_echoed_and_reported() -> None:
     assert not client.is_open
 
 
+async def test_a_close_the_client_starts_ends_when_the_server_answers_and_late_data_is_not_applied() -> None:
+    seen: list[tuple[int, bytes]] = []
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(frame(1, tick(0)))
+        seen.append(await read_client_frame(reader))
+        writer.write(frame(1, tick(1)) + frame(8, (1000).to_bytes(2, "big")))
+        assert await wait_for_eof(reader) == b""
+
+    feed = Feed(trading_date="20261125")
+    recorder = Recorder(feed)
+    async with RawServer(script) as server:
+        client = await recorder.connect(server.url)
+        client.close_timeout = 60.0  # only the server's answer can end it within the test's timeout
+        await wait_until(lambda: feed.stats()["trades"] == 1, TIMEOUT, "the first trade")
+        client.close(1001, "done")
+        assert not client.is_open
+        await server.finished()
+        await asyncio.wait_for(client.wait_closed(), TIMEOUT)
+    assert seen == [(8, (1001).to_bytes(2, "big") + b"done")]
+    assert client.close_code == 1000
+    assert feed.stats()["trades"] == 1, "the trade sent after the client's close is not applied"
+    assert client.stream.stats()["discarded"] == 1
+    assert recorder.closed == 1
+
+
+async def test_a_server_that_never_answers_a_close_is_dropped_after_the_close_timeout() -> None:
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert (await read_client_frame(reader))[0] == 8
+        assert await wait_for_eof(reader) == b""
+
+    async with RawServer(script) as server:
+        client = await Recorder(Feed()).connect(server.url)
+        client.close_timeout = 0.2
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        client.close()
+        await asyncio.wait_for(client.wait_closed(), TIMEOUT)
+        assert loop.time() - started >= 0.2
+        await server.finished()
+    assert client.close_code is None
+
+
 @pytest.mark.parametrize(
     ("bad", "code", "message"),
     [

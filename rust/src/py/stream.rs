@@ -33,6 +33,10 @@ pub struct FeedStream {
     binaries_taken: u64,
     close_taken: bool,
     error_taken: bool,
+    /// Text messages are deframed but no longer applied (see `stop_applying`).
+    discarding: bool,
+    /// Text messages deframed while discarding.
+    discarded: u64,
 }
 
 /// What `take_attention` returns: texts without rows, binary messages, pings, close, error.
@@ -60,6 +64,8 @@ impl FeedStream {
             binaries_taken: 0,
             close_taken: false,
             error_taken: false,
+            discarding: false,
+            discarded: 0,
         }
     }
 
@@ -117,6 +123,12 @@ impl FeedStream {
                 "received {nbytes} bytes but the buffer had {free} free"
             ))
         })?;
+        if self.discarding {
+            let mut discarded = 0;
+            self.deframer.drain(|_| discarded += 1);
+            self.discarded += discarded;
+            return Ok(0);
+        }
         let recv_time = recv_time.unwrap_or_else(now_ns);
         let mut feed = self.feed.bind(py).try_borrow_mut()?;
         let core = &mut feed.core;
@@ -137,6 +149,13 @@ impl FeedStream {
         self.rows += rows as u64;
         self.texts_without_rows += without_rows;
         Ok(rows)
+    }
+
+    /// From now on text messages are still deframed (so a close frame, pings and protocol errors are still seen)
+    /// but no longer applied to the feed: they are counted in `stats()["discarded"]`. For a connection the client
+    /// is closing, whose late data a new connection will bring again.
+    fn stop_applying(&mut self) {
+        self.discarding = true;
     }
 
     /// True when Python has something to act on: messages that applied no rows (replies, server requests,
@@ -221,7 +240,8 @@ impl FeedStream {
         s.texts + s.binaries
     }
 
-    /// Counters: bytes, text and binary messages, rows applied, pings (and pings dropped unanswered), pongs.
+    /// Counters: bytes, text and binary messages, rows applied, text messages discarded (after `stop_applying`),
+    /// pings (and pings dropped unanswered), pongs.
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let s = self.deframer.stats();
         let out = PyDict::new(py);
@@ -230,6 +250,7 @@ impl FeedStream {
             ("text_messages", s.texts),
             ("binary_messages", s.binaries),
             ("rows", self.rows),
+            ("discarded", self.discarded),
             ("pings", s.pings),
             ("pings_dropped", s.pings_dropped),
             ("pongs", s.pongs),

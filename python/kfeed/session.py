@@ -329,10 +329,12 @@ def _split_url(url: str) -> tuple[str, str]:
 
 @contextlib.asynccontextmanager
 async def _session_scope(session: Session) -> Any:
+    """Starts and closes ``session``; SIGINT cancels the task inside, unless the program already handles SIGINT
+    itself (its own handler, or an asyncio one), which is then left in place and untouched."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
     installed = False
-    if task is not None:
+    if task is not None and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop.add_signal_handler(signal.SIGINT, task.cancel)
             installed = True
@@ -359,7 +361,8 @@ def connect(
     """Opens a session: ``async with kfeed.connect(url, key=..., symbols=[...]) as session: ...``.
 
     ``url`` is the server's base URL, http(s) or ws(s). ``markets`` adds the all-trades streams
-    (``"kospi"`` → ``/ws_ksp``, ``"kosdaq"`` → ``/ws_kdq``). SIGINT cancels the session cleanly.
+    (``"kospi"`` → ``/ws_ksp``, ``"kosdaq"`` → ``/ws_kdq``). SIGINT cancels the session cleanly; a SIGINT handler
+    the program set itself (or asyncio.run's) is left in place.
     """
     session = Session(
         url, key=key, member=member, symbols=symbols, presets=presets, markets=markets, options=options, feed=feed

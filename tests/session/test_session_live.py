@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+import os
+import signal
 
 import numpy as np
 import pytest
@@ -114,3 +117,38 @@ async def test_the_session_adopts_the_servers_trading_date(sim_factory) -> None:
         await wait_until(lambda: session.feed.exchange_time > 0, 10, "a trade")
         day = np.datetime64(session.feed.exchange_time + 9 * 3600 * 10**9, "ns").astype("datetime64[D]")
         assert str(day) == "2026-01-02"
+
+
+async def test_sigint_cancels_the_session_unless_the_program_handles_it_and_then_it_is_left_alone(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=10.0)
+    loop = asyncio.get_running_loop()
+    runners = signal.getsignal(signal.SIGINT)  # the test's asyncio.Runner handles Ctrl-C itself
+
+    async def interrupted_session() -> None:
+        async with connect(sim.url, key=sim.config.key, symbols=["005930"], options=FAST):
+            os.kill(os.getpid(), signal.SIGINT)
+            await asyncio.sleep(30)
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(asyncio.ensure_future(interrupted_session()), 20)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler, "the session's handler is removed"
+    finally:
+        signal.signal(signal.SIGINT, runners)
+
+    interrupts: list[int] = []
+    loop.add_signal_handler(signal.SIGINT, lambda: interrupts.append(1))
+    try:
+        async with connect(sim.url, key=sim.config.key, symbols=["005930"], options=FAST) as session:
+            os.kill(os.getpid(), signal.SIGINT)
+            await wait_until(lambda: len(interrupts) == 1, 10, "the program's own handler")
+            assert session.health == Health.LIVE
+        os.kill(os.getpid(), signal.SIGINT)
+        await wait_until(lambda: len(interrupts) == 2, 10, "the program's handler, still in place")
+    finally:
+        loop.remove_signal_handler(signal.SIGINT)
+        signal.signal(signal.SIGINT, runners)
+    async with connect(sim.url, key=sim.config.key, symbols=["005930"], options=FAST):
+        assert signal.getsignal(signal.SIGINT) is runners
+    assert signal.getsignal(signal.SIGINT) is runners

@@ -120,7 +120,7 @@ class Repairer:
             for code in symbols:
                 self.markets.setdefault(code, index_market(code))
         self.feed.add_symbols(list(self.markets))
-        await self._seed(symbols, books="quote10" in presets or "quote" in presets)
+        await self._seed(symbols, books="quote10" in presets or "quote" in presets, trades=True)
 
     async def _load_lists(self) -> None:
         """Loads every code's market, and adopts the server's trading date for the feed and REST."""
@@ -136,8 +136,10 @@ class Repairer:
             listing = await family.lists("kospi200")
             self.markets.update(dict.fromkeys(listing.rows["symbol"].tolist(), f"{kind}:kospi200"))
 
-    async def _seed(self, codes: Iterable[str], *, books: bool) -> None:
-        """Seeds books (REST records go to the Rust parser as they are) and each code's cumulative volume."""
+    async def _seed(self, codes: Iterable[str], *, books: bool, trades: bool) -> None:
+        """Seeds books (REST records go to the Rust parser as they are) and, with ``trades``, each code's cumulative
+        volume. Only the snapshot before streaming seeds volumes: once a code streams, its stream keeps its own count,
+        and a later REST volume (ahead of trades still in flight) would refuse those trades as duplicates."""
         by_market: dict[str, list[str]] = {}
         for code in codes:
             market = self.markets.get(code)
@@ -151,16 +153,18 @@ class Repairer:
                         batch = ",".join(members[i : i + _MULTIQUOTE_BATCH])
                         body = await self.rest.result(f"{prefix}/orderbook", isuCd=batch)
                         self._apply_books(body.get("isulist", ()))
-                prices = await self.rest.multiquote.prices(market, members)
-                self._seed_trades(prices["symbol"].tolist(), prices["acc_volume"].tolist(), prices["time"].tolist())
+                if trades:
+                    prices = await self.rest.multiquote.prices(market, members)
+                    self._seed_trades(prices["symbol"].tolist(), prices["acc_volume"].tolist(), prices["time"].tolist())
                 continue
             kind, _, mkt = market.partition(":")
             family = self.rest.futures if kind == "futures" else self.rest.options
             for code in members:
                 if books:
                     self._apply_books([await self.rest.result(f"{_instrument_path(code, self.markets)}/orderbook")])
-                price = await family.price(mkt, code)
-                self._seed_trades([price.symbol], [price.acc_volume], [price.time])
+                if trades:
+                    price = await family.price(mkt, code)
+                    self._seed_trades([price.symbol], [price.acc_volume], [price.time])
 
     def _apply_books(self, records: Iterable[Any]) -> None:
         for record in records:
@@ -260,7 +264,7 @@ class Repairer:
             self._repairing = 0
 
     async def _repair_one(self, code: str, since_ns: int) -> None:
-        await self._seed([code], books=True)
+        await self._seed([code], books=True, trades=False)
         for interval in _BAR_CYCLES:
             await self._backfill(code, interval, since_ns, defer_open=True)
 

@@ -6,8 +6,13 @@ REST ``orderbook`` and every closed bar equals REST ``intraday``. Trades lost in
 
 from __future__ import annotations
 
-from kfeed import BAR_GAP
-from kfeed.health import Health
+import asyncio
+
+import orjson
+from kfeed import BAR_GAP, Feed
+from kfeed.health import Health, HealthMonitor
+from kfeed.repair import Repairer
+from kfeed.rest import RestClient
 from kfeed.session import connect
 from session_support import (
     CALM,
@@ -147,3 +152,27 @@ async def test_an_outage_of_the_market_stream_flags_the_bars_it_left_short(sim_f
         assert len(flagged) > 0
         outage = session.outages[-1]
         assert all(int(bar["end"]) > outage.exchange_time for bar in flagged)
+
+
+async def test_a_repair_takes_books_from_rest_but_never_a_cumulative_volume(sim_factory) -> None:
+    """REST runs ahead of trades still in flight on the stream: taking its volume would refuse them as duplicates."""
+    sim = await sim_factory(**CALM, speed=20.0)
+    feed = Feed()
+    async with RestClient(sim.url, key=sim.config.key) as rest:
+        repairer = Repairer(feed, rest, HealthMonitor(), close_delay=1.0)
+        await repairer.snapshot(["005930"], ["tick", "quote10"])
+        seeded = feed.last_acc_volume("005930")
+        assert seeded is not None
+        deadline = asyncio.get_running_loop().time() + 20
+        while (await rest.stocks.price("kospi", "005930")).acc_volume <= seeded + 1:
+            assert asyncio.get_running_loop().time() < deadline, "the simulator's volume never moved"
+            await asyncio.sleep(0.05)
+        quotes = feed.stats()["quotes"]
+        repairer.repair_all(["005930"])
+        await repairer.settle()
+        assert repairer.repairs == 1 and feed.stats()["quotes"] > quotes, "the book was taken again"
+        assert feed.last_acc_volume("005930") == seeded
+    late = {"isuSrtCd": "005930", "trdPrc": 70_000, "trdvol": 1, "accTrdvol": seeded + 1, "trdTm": 10_000_100}
+    frame = orjson.dumps({"jsonrpc": "2.0", "method": "push", "params": {"preset": "tick", **late}})
+    assert feed.ingest(frame) == 1, "a trade the stream brings after the repair is applied"
+    assert feed.stats()["rejects"]["duplicate"] == 0

@@ -287,16 +287,21 @@ impl State {
         let before = self.symbols.len();
         self.trade_ids.clear();
         self.book_ids.clear();
+        // Prefetching a trade's bars pays when other trades' work comes between it and their use; a lone trade
+        // uses them at once.
+        let ahead = parsed.trades.len() > 1;
         for trade in &parsed.trades {
             let Some((id, slot)) = self.resolve(&trade.code) else {
                 self.undo_symbols(before);
                 return Err(Reject::SymbolCapacity);
             };
             self.trade_ids.push((id, slot));
-            for series in &self.bars {
-                prefetch(&series.current()[id as usize]);
+            if ahead {
+                for series in &self.bars {
+                    prefetch(&series.current()[id as usize]);
+                }
+                prefetch(&self.last_update[id as usize]);
             }
-            prefetch(&self.last_update[id as usize]);
             let last = self.symbols.state(slot).last_acc;
             if checks_acc(trade.source)
                 && trade.acc_volume != ABSENT

@@ -160,9 +160,10 @@ class Feed:
     def mark_window(self, start_ns: int, end_ns: int, flags: int, codes: Iterable[str] | None = None) -> int:
         """ORs `flags` into every bar of `codes` (all symbols when None) overlapping [start_ns, end_ns), in every
         interval, open and closed (still in the ring); one pass per interval. Returns how many bars were marked."""
-    def mark_market_partial_until(self, ns: int) -> None:
-        """From now on, flags BAR_GAP on every bar starting before `ns` that a market-wide trade lands in: the
-        market-wide stream was not live for part of such a bar (session start, or the end of an outage)."""
+    def mark_market_partial_until(self, ns: int, codes: Iterable[str]) -> None:
+        """From now on, flags BAR_GAP on every bar of `codes` (added if new) starting before `ns` that a market-wide
+        trade lands in: their market's stream was not live for part of such a bar (session start, or the end of an
+        outage). CapacityError when a new code does not fit."""
     def skip_market_trades(self, codes: Iterable[str]) -> None:
         """Marks codes whose trades come from a per-symbol tick/tick10 subscription: their copies on the market-wide
         streams (/ws_ksp, /ws_kdq) are skipped and counted, so no trade is counted twice."""

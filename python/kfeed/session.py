@@ -258,8 +258,9 @@ class Session:
             return
         markets, self._partial_markets = self._partial_markets, set()
         for market in markets:
-            self.bars_flagged += self.feed.mark_window(0, now, BAR_GAP, self._market_only_codes(market))
-        self.feed.mark_market_partial_until(now)
+            codes = self._market_only_codes(market)
+            self.bars_flagged += self.feed.mark_window(0, now, BAR_GAP, codes)
+            self.feed.mark_market_partial_until(now, codes)
 
     def _market_only_codes(self, market: str) -> list[str]:
         """The codes of ``market`` whose trades come only from its all-trades stream."""

@@ -73,9 +73,6 @@ pub struct State {
     pub last_update: Box<[i64]>,
     /// See [`FeedConfig::bar_close_delay_ns`].
     pub bar_close_delay_ns: i64,
-    /// Bars starting before this time (ns) that market-wide trades land in are flagged `BAR_GAP`: they span a
-    /// time when the market-wide stream was not live (session start, or the end of an outage).
-    pub market_partial_until: i64,
     /// Bars per interval of [`INTERVALS_SECS`].
     pub bars: [BarSeries; 3],
     /// Trading date and latest exchange time.
@@ -119,7 +116,6 @@ impl Feed {
                 books,
                 last_update: vec![0; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
-                market_partial_until: i64::MIN,
                 bars: INTERVALS_SECS.map(|s| {
                     let mut series = BarSeries::new(s, symbols, config.bar_capacity);
                     series.set_close_delay(config.bar_close_delay_ns);
@@ -201,10 +197,17 @@ impl Feed {
         Ok(())
     }
 
-    /// Flags `BAR_GAP` on every bar starting before `ns` that a market-wide trade lands in from now on: such bars
-    /// began while the market-wide stream was not live, so they may miss trades. Never moves backwards.
-    pub fn mark_market_partial_until(&mut self, ns: i64) {
-        self.state.market_partial_until = self.state.market_partial_until.max(ns);
+    /// Flags `BAR_GAP` on every bar of `code` (added if new) starting before `ns` that a market-wide trade lands
+    /// in from now on: such bars began while the market-wide stream carrying `code` was not live, so they may miss
+    /// trades. Per code, because each market has its own stream. Never moves backwards.
+    ///
+    /// # Errors
+    /// [`Reject::SymbolCapacity`] when the code is new and does not fit.
+    pub fn mark_market_partial_until(&mut self, code: &Code, ns: i64) -> Result<(), Reject> {
+        let (_, slot) = self.state.resolve(code).ok_or(Reject::SymbolCapacity)?;
+        let until = &mut self.state.symbols.state_mut(slot).market_partial_until;
+        *until = (*until).max(ns);
+        Ok(())
     }
 
     /// Marks `code` as streamed by a per-symbol preset (tick or tick10): its copies on the market-wide trade
@@ -402,13 +405,12 @@ impl State {
                 flags,
             });
             let gap = flags & TRADE_GAP != 0;
+            let partial_until = state.market_partial_until;
             let partial = trade.source == Source::MarketTrades
-                && time < self.market_partial_until + MAX_INTERVAL_NS;
+                && time < partial_until.saturating_add(MAX_INTERVAL_NS);
             for series in &mut self.bars {
                 let gap = gap
-                    || (partial
-                        && time - time.rem_euclid(series.interval_ns())
-                            < self.market_partial_until);
+                    || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);
                 match series.add_trade(id, time, trade.price, qty, gap, closing) {
                     BarOutcome::Added => {}
                     BarOutcome::Rolled => self.stats.bars_closed += 1,

@@ -33,6 +33,9 @@ pub struct TradeState {
     pub last_trade_time: i64,
     /// Its trades come from a per-symbol stream, so copies on the market-wide streams are skipped.
     pub skip_market_trades: bool,
+    /// Its bars starting before this time (ns) that market-wide trades land in are flagged `BAR_GAP`: they span a
+    /// time when its market's stream was not live (session start, or the end of an outage). `i64::MIN`: none.
+    pub market_partial_until: i64,
 }
 
 impl TradeState {
@@ -41,6 +44,7 @@ impl TradeState {
         last_acc: ABSENT,
         last_trade_time: 0,
         skip_market_trades: false,
+        market_partial_until: i64::MIN,
     };
 }
 

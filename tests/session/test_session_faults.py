@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 
+import numpy as np
 import orjson
 from kfeed import BAR_GAP, Feed
 from kfeed.health import Health, HealthMonitor
@@ -152,6 +153,28 @@ async def test_an_outage_of_the_market_stream_flags_the_bars_it_left_short(sim_f
         assert len(flagged) > 0
         outage = session.outages[-1]
         assert all(int(bar["end"]) > outage.exchange_time for bar in flagged)
+
+
+async def test_an_outage_of_one_market_stream_flags_no_bar_of_the_other_market(sim_factory) -> None:
+    sim = await sim_factory(**CALM, speed=20.0)
+    async with connect(sim.url, key=sim.config.key, markets=("kospi", "kosdaq"), options=FAST) as session:
+        feed = session.feed
+        closed = feed.bars("10s").reader()
+        await wait_until(lambda: feed.stats()["trades"] > 200, 10, "market-wide trades")
+        live_at = feed.exchange_time  # the start's partial mark is at or before this
+        await wait_until(lambda: feed.exchange_time > live_at + 30 * 10**9, 10, "30 s of exchange time")
+        sim.faults.drop("/ws_kdq")
+        await session.monitor.wait_for(Health.RECOVERING, timeout=5)
+        await session.monitor.wait_for(Health.LIVE, timeout=10)
+        recovered_at = feed.exchange_time
+        await wait_until(lambda: feed.exchange_time > recovered_at + 5 * 10**9, 10, "trades after the recovery")
+        bars = np.concatenate([drain(closed), feed.bars("10s").current])
+        bars = bars[(bars["trades"] > 0) & (bars["flags"] & BAR_GAP != 0)]
+        market = [session.repairer.markets[feed.symbol(int(i))] for i in bars["symbol"]]
+        kospi = bars[np.array(market) == "kospi"]
+        kosdaq = bars[np.array(market) == "kosdaq"]
+        assert np.all(kospi["start"] < live_at), "a KOSPI bar flagged for the KOSDAQ stream's outage"
+        assert np.any(kosdaq["start"] >= live_at), "the KOSDAQ bars the outage left short are flagged"
 
 
 async def test_a_repair_takes_books_from_rest_but_never_a_cumulative_volume(sim_factory) -> None:

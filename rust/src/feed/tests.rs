@@ -371,7 +371,10 @@ fn a_gap_dates_from_the_previous_trade_and_flags_every_bar_since() {
 fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
     let mut f = feed();
     let mark = f.state.clock.to_ns(9_000_500);
-    f.mark_market_partial_until(mark);
+    for code in ["005930", "000660"] {
+        f.mark_market_partial_until(&Code::new(code.as_bytes()).unwrap(), mark)
+            .unwrap();
+    }
     let mut early = tick("005930", 9_000_700, 100.0, 1, ABSENT);
     early.source = Source::MarketTrades;
     let mut later = tick("000660", 9_001_200, 100.0, 1, ABSENT);
@@ -395,5 +398,33 @@ fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
         f.state.bars[1].current()[1].flags,
         BAR_GAP,
         "its minute began before"
+    );
+}
+
+#[test]
+fn a_partial_mark_covers_only_the_codes_of_the_market_whose_stream_was_not_live() {
+    let mut f = feed();
+    let mark = f.state.clock.to_ns(9_000_500);
+    let kosdaq = Code::new(b"035720").unwrap();
+    f.mark_market_partial_until(&kosdaq, mark).unwrap();
+    let trade = |code: &str| {
+        let mut t = tick(code, 9_000_700, 100.0, 1, ABSENT);
+        t.source = Source::MarketTrades;
+        t
+    };
+    apply(&mut f, &frame_of(&[trade("005930"), trade("035720")], &[])).unwrap();
+    let flags = |code: &Code| {
+        let id = f.state.symbols.get(code).unwrap() as usize;
+        f.state
+            .bars
+            .iter()
+            .map(|b| b.current()[id].flags)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(flags(&kosdaq), vec![BAR_GAP; 3]);
+    assert_eq!(
+        flags(&Code::new(b"005930").unwrap()),
+        vec![0; 3],
+        "the other market's stream was live all along"
     );
 }

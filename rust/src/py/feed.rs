@@ -421,10 +421,17 @@ impl PyFeed {
         Ok(self.core.state.bars[series].replace_many(id, &mut rows))
     }
 
-    /// From now on, flags `BAR_GAP` on every bar starting before `ns` that a market-wide trade lands in: the
-    /// market-wide stream was not live for part of such a bar (session start, or the end of an outage).
-    fn mark_market_partial_until(&mut self, ns: i64) {
-        self.core.mark_market_partial_until(ns);
+    /// From now on, flags `BAR_GAP` on every bar of `codes` (added if new) starting before `ns` that a market-wide
+    /// trade lands in: their market's stream was not live for part of such a bar (session start, or the end of an
+    /// outage).
+    fn mark_market_partial_until(&mut self, ns: i64, codes: &Bound<'_, PyAny>) -> PyResult<()> {
+        for text in codes.try_iter()? {
+            let code = code_of(text?.extract::<&str>()?)?;
+            self.core
+                .mark_market_partial_until(&code, ns)
+                .map_err(|_| Error::SymbolsFull(self.core.state.symbols.capacity()))?;
+        }
+        Ok(())
     }
 
     /// Marks codes whose trades come from a per-symbol tick/tick10 subscription: their copies on the

@@ -12,14 +12,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use _kfeed::clock::Date;
-use _kfeed::feed::{Feed, FeedConfig};
 use _kfeed::wire::{parse_frame, Parsed};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 #[path = "common/streams.rs"]
 mod streams;
-use streams::{market_frames, quote10_frames, tick_frames, FRAMES, TRADES_PER_ARRAY};
+use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, FRAMES, TRADES_PER_ARRAY};
 
 /// Bytes a socket read delivers at most (the receive buffer's size).
 const READ_BYTES: usize = 64 * 1024;
@@ -84,19 +82,6 @@ impl Stream {
         }
         spent
     }
-}
-
-fn fresh_feed() -> Feed {
-    Feed::new(
-        FeedConfig {
-            trade_capacity: 1 << 17,
-            quote_capacity: 1 << 16,
-            symbol_capacity: 4096,
-            bar_capacity: 1 << 14,
-            ..FeedConfig::default()
-        },
-        Date::new(2026, 11, 25).unwrap(),
-    )
 }
 
 fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows: usize) {

@@ -9,13 +9,12 @@
 use std::hint::black_box;
 use std::process::{Command, ExitCode};
 
-use _kfeed::clock::Date;
-use _kfeed::feed::{Feed, FeedConfig};
+use _kfeed::feed::Feed;
 use _kfeed::wire::{parse_frame, Parsed};
 
 #[path = "common/streams.rs"]
 mod streams;
-use streams::{market_frames, quote10_frames, tick_frames, TRADES_PER_ARRAY};
+use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, TRADES_PER_ARRAY};
 
 /// The streams counted, by the names the `feed` benchmark gives them.
 const STREAMS: [&str; 3] = ["tick", "quote10", "ws_ksp_50"];
@@ -61,16 +60,7 @@ fn child(name: &str, mode: &str) -> ExitCode {
         eprintln!("unknown stream {name}");
         return ExitCode::FAILURE;
     };
-    let mut feed = Feed::new(
-        FeedConfig {
-            trade_capacity: 1 << 17,
-            quote_capacity: 1 << 16,
-            symbol_capacity: 4096,
-            bar_capacity: 1 << 14,
-            ..FeedConfig::default()
-        },
-        Date::new(2026, 11, 25).expect("a valid date"),
-    );
+    let mut feed = fresh_feed();
     let ok = measured(mode, &mut feed, &mut Parsed::new(), &frames);
     if ok == frames.len() {
         ExitCode::SUCCESS

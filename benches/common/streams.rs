@@ -3,6 +3,23 @@
 
 use std::fmt::Write as _;
 
+use _kfeed::clock::Date;
+use _kfeed::feed::{Feed, FeedConfig};
+
+/// The feed every stream is ingested into: room for every row of a stream, built fresh for each run.
+pub fn fresh_feed() -> Feed {
+    Feed::new(
+        FeedConfig {
+            trade_capacity: 1 << 17,
+            quote_capacity: 1 << 16,
+            symbol_capacity: 4096,
+            bar_capacity: 1 << 14,
+            ..FeedConfig::default()
+        },
+        Date::new(2026, 11, 25).expect("a valid date"),
+    )
+}
+
 /// Distinct symbols a stream draws from.
 pub const SYMBOLS: usize = 2000;
 /// Frames in a tick or quote10 stream (a `/ws_ksp` stream has as many trades).

@@ -157,9 +157,10 @@ impl KeyOrder {
         if span > MAX_SPAN {
             return None;
         }
-        let mut learned = Learned {
-            words: [0; 3],
-            masks: [0; 3],
+        let (words, masks) = frame.masked_words(start, span);
+        let learned = Learned {
+            words,
+            masks,
             wide: span.div_ceil(8) as u8,
             span: span as u8,
             quoted,
@@ -167,16 +168,6 @@ impl KeyOrder {
             kind: key.kind(),
             set: KeySet::of(u32::from(bit)),
         };
-        for i in 0..usize::from(learned.wide) {
-            let bytes = (span - 8 * i).min(8);
-            let mask = if bytes == 8 {
-                u64::MAX
-            } else {
-                (1u64 << (8 * bytes)) - 1
-            };
-            learned.masks[i] = mask;
-            learned.words[i] = frame.word(start + 8 * i) & mask;
-        }
         self.after[at.0] = learned;
         Some(Hit {
             bit,

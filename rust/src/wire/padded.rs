@@ -76,6 +76,24 @@ impl<'a> Padded<'a> {
         u64::from_le_bytes(word)
     }
 
+    /// The `len` bytes at `at` (at most `8 * N`) as `N` zero-padded little-endian words and the masks of their
+    /// bytes, for comparing with a constant text a masked word at a time. Same rule as [`Self::word`].
+    pub fn masked_words<const N: usize>(self, at: usize, len: usize) -> ([u64; N], [u64; N]) {
+        debug_assert!(len <= 8 * N, "the text fits its words");
+        let (mut words, mut masks) = ([0; N], [0; N]);
+        for i in 0..len.div_ceil(8).min(N) {
+            let bytes = (len - 8 * i).min(8);
+            let mask = if bytes == 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * bytes)) - 1
+            };
+            masks[i] = mask;
+            words[i] = self.word(at + 8 * i) & mask;
+        }
+        (words, masks)
+    }
+
     /// The byte at `at` (zero past the frame), under the same rule as [`Self::word`].
     #[inline(always)]
     pub fn byte(self, at: usize) -> u8 {

@@ -61,21 +61,12 @@ impl Text {
     /// The text `frame[from..to]`, when it is at most [`MAX_TEXT`] bytes.
     fn of(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
         let len = to.checked_sub(from).filter(|&n| n <= MAX_TEXT)?;
-        let mut text = Text {
+        let (words, masks) = frame.masked_words(from, len);
+        Some(Text {
+            words,
+            masks,
             len: len as u8,
-            ..Text::EMPTY
-        };
-        for i in 0..len.div_ceil(8) {
-            let bytes = (len - 8 * i).min(8);
-            let mask = if bytes == 8 {
-                u64::MAX
-            } else {
-                (1u64 << (8 * bytes)) - 1
-            };
-            text.masks[i] = mask;
-            text.words[i] = frame.word(from + 8 * i) & mask;
-        }
-        Some(text)
+        })
     }
 
     /// True when `frame` continues at `at` with exactly this text (the zero pad past the frame's end matches

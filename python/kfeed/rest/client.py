@@ -7,6 +7,7 @@ import datetime as dt
 from types import TracebackType
 from typing import Any, Self
 
+from kfeed.krx_calendar import last_session_day
 from kfeed.rest import lenient
 from kfeed.rest.families import Derivatives, Indices, Multiquote, Stocks
 from kfeed.rest.retry import RetryPolicy
@@ -16,7 +17,7 @@ __all__ = ["RestClient", "today_kst"]
 
 
 def today_kst() -> dt.date:
-    """Today's date in Korea (the default trading date)."""
+    """Today's date in Korea."""
     return dt.datetime.now(lenient.KST).date()
 
 
@@ -25,10 +26,10 @@ class RestClient:
 
     The families are attributes named after their path segment (so ``getattr(client, "futures")`` works):
     :attr:`stocks`, :attr:`multiquote`, :attr:`futures`, :attr:`options`, :attr:`index`. ``trading_date``
-    (default: today in KST) dates the vendor's bare ``HHMMSSmm`` times so that every ``time`` is nanoseconds since
-    the Unix epoch; intraday bars are dated by the day asked for. ``concurrency`` bounds the multiquote batches in
-    flight. The API key travels only in the ``apikey`` header and never shows in a repr, a log line or an exception
-    message.
+    (default: today in KST, or on a day without a session the last day with one) dates the vendor's bare
+    ``HHMMSSmm`` times so that every ``time`` is nanoseconds since the Unix epoch; intraday bars are dated by the
+    day asked for. ``concurrency`` bounds the multiquote batches in flight. The API key travels only in the
+    ``apikey`` header and never shows in a repr, a log line or an exception message.
 
     Errors (:mod:`kfeed.errors`): a rejected key raises :class:`~kfeed.errors.AuthError` at once; an exhausted daily
     quota raises :class:`~kfeed.errors.RateLimitError` at once; 5xx, 429 and connection failures are retried per
@@ -50,7 +51,7 @@ class RestClient:
         self._transport = Transport(
             url, key, timeout=timeout, retry=retry or RetryPolicy(), connections=max(concurrency, 4)
         )
-        self.trading_date = lenient.parse_day(trading_date) if trading_date is not None else today_kst()
+        self.trading_date = lenient.parse_day(trading_date) if trading_date is not None else last_session_day()
         self.limiter = asyncio.Semaphore(concurrency)
         """Bounds the multiquote batches in flight at once."""
         self.stocks = Stocks(self)

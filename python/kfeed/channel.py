@@ -186,15 +186,19 @@ class Channel:
             on_event=self._on_event,
         )
         try:
-            for pair in list(self.subscriptions):
-                try:
-                    await link.subscribe(*pair)
-                except SubscriptionError as exc:
-                    if not self._ready.is_set() or exc.code not in PERMANENT_REFUSALS:
-                        raise
-                    log.error("%s: dropping %s %s for good: %s", self.url, pair[0], pair[1], exc)
+            # Every subscription is sent at once and the replies awaited together: a reconnect costs one round trip,
+            # not one per subscription (up to 200 on a link).
+            pairs = list(self.subscriptions)
+            outcomes = await asyncio.gather(*(link.subscribe(*pair) for pair in pairs), return_exceptions=True)
+            for pair, outcome in zip(pairs, outcomes, strict=True):
+                if isinstance(outcome, SubscriptionError):
+                    if not self._ready.is_set() or outcome.code not in PERMANENT_REFUSALS:
+                        raise outcome
+                    log.error("%s: dropping %s %s for good: %s", self.url, pair[0], pair[1], outcome)
                     self.subscriptions.remove(pair)
-                    self.refused.append((pair, exc.code))
+                    self.refused.append((pair, outcome.code))
+                elif isinstance(outcome, BaseException):
+                    raise outcome
         except BaseException:
             link.close()
             raise

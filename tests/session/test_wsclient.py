@@ -22,6 +22,7 @@ import pytest
 import uvloop
 from kfeed import Feed
 from kfeed._kfeed import FeedStream
+from kfeed.channel import Channel, ChannelPolicy
 from kfeed.errors import ProtocolError, SessionError
 from kfeed.link import Link
 from kfeed.wsclient import MAX_RESPONSE_HEADER, HandshakeError, WebSocketClient
@@ -503,3 +504,43 @@ async def test_a_link_on_the_simulator_gets_every_trade_in_order(sim_factory: An
     assert not link.is_open
     with pytest.raises(SessionError):
         await link.request("heartbeat")
+
+
+async def test_a_channel_sends_every_subscription_before_awaiting_any_reply() -> None:
+    pairs = [("tick", f"00{n}930") for n in range(5)]
+    requests: list[dict[str, Any]] = []
+
+    def reply(request: dict[str, Any]) -> bytes:
+        return frame(1, orjson.dumps({"jsonrpc": "2.0", "id": request["id"], "result": {}}))
+
+    async def script(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        init = orjson.loads((await read_client_frame(reader))[1])
+        writer.write(reply(init))
+        # No reply until every subscription has arrived: a client awaiting each reply in turn would stall here.
+        while len(requests) < len(pairs):
+            requests.append(orjson.loads((await read_client_frame(reader))[1]))
+        writer.write(b"".join(reply(r) for r in requests))
+        await wait_for_eof(reader)
+
+    states: list[str] = []
+    async with RawServer(script) as server:
+        base, path = server.url.rsplit("/", 1)
+        channel = Channel(
+            Feed(),
+            base,
+            "/" + path,
+            pairs,
+            key="l7xx" + "0" * 32,
+            member="test",
+            policy=ChannelPolicy(),
+            ssl_context=None,
+            on_state=lambda _channel, state, _reason: states.append(state),
+            on_outage=lambda _outage, _subs: asyncio.sleep(0),
+            on_event=lambda _event: None,
+        )
+        channel.start()
+        await channel.wait_ready(TIMEOUT)
+        await channel.stop()
+        await server.finished()
+    assert [(r["method"], r["params"]["isuSrtCd"]) for r in requests] == [("subscribe", c) for _, c in pairs]
+    assert states == ["live"]

@@ -102,8 +102,8 @@ impl Fields {
     /// the offset reached and what is due there. A learned shape (see [`super::shape`]) reads the object when
     /// one fits: from `pos` with `shape` (a market element), or from the end of the preset value when the
     /// object's first member is `preset` (a push); members past where it stops are read one at a time (and
-    /// recorded, to learn the shape anew). Inlined into its two callers (the object loop and the market-trade element
-    /// loop), which saves a call and its register spills per object.
+    /// recorded, to learn the shape anew). Inlined into its two callers (the object loop and the market-trade
+    /// element loop), which saves a call and its register spills per object.
     #[inline(always)]
     pub(super) fn fast_members(
         &mut self,

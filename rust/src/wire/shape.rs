@@ -177,9 +177,10 @@ impl Shapes {
         learning: None,
     };
 
-    /// Reads the object at `anchor` with the shape of `slot` as far as it matches (see [`Walk`]). When it
-    /// stops short, learning starts there: the steps it read are kept, and the members the fast path reads
-    /// next are recorded ([`Shapes::record`]) until the object closes ([`Shapes::finish`]).
+    /// Reads the object at `anchor` with the shape of `slot` as far as it matches (see [`Walk`]). When its text
+    /// differs, learning starts there: the steps it read are kept, and the members the fast path reads next are
+    /// recorded ([`Shapes::record`]) until the object closes ([`Shapes::finish`]). A value the fast path cannot
+    /// read stops the walk but keeps the shape.
     #[inline(always)]
     pub fn walk(
         &mut self,
@@ -191,9 +192,12 @@ impl Shapes {
     ) -> Walk {
         let index = slot.index();
         let shape = &self.shapes[index];
-        let (at, done) = 'walk: {
+        // Where the walk stopped, after how many steps, and whether the shape's text differs there (it is then
+        // learned anew); a value the fast path leaves to the general one (a `*NNN` code, a long number), or keys
+        // already read that the shape has too, stop it with the shape kept.
+        let (at, done, differs) = 'stop: {
             if shape.len == 0 || seen.meets(shape.set) || !shape.head.matches(frame, anchor) {
-                break 'walk (anchor, 0);
+                break 'stop (anchor, 0, !seen.meets(shape.set));
             }
             let mut at = anchor + usize::from(shape.head.len);
             for (i, step) in shape.steps[..usize::from(shape.len)].iter().enumerate() {
@@ -203,10 +207,10 @@ impl Shapes {
                     fields.value_fast::<false>(frame, at, step.bit, step.kind)
                 };
                 let Some(end) = end else {
-                    break 'walk (at_value_end(shape, i, anchor, at), i);
+                    break 'stop (at_value_end(shape, i, anchor, at), i, false);
                 };
                 if !step.after.matches(frame, end) {
-                    break 'walk (end, i + 1);
+                    break 'stop (end, i + 1, true);
                 }
                 at = end + usize::from(step.after.len);
             }
@@ -215,20 +219,23 @@ impl Shapes {
                 keys: shape.set,
             };
         };
-        self.stopped(index, at, done)
+        self.stopped(index, at, done, differs)
     }
 
-    /// Starts learning the shape of `index` after its first `done` steps, from `at`.
+    /// The walk of the shape of `index` that stopped at `at` after its first `done` steps; where its text
+    /// `differs`, learning starts there (the steps that matched are kept).
     #[cold]
-    fn stopped(&mut self, index: usize, at: usize, done: usize) -> Walk {
+    fn stopped(&mut self, index: usize, at: usize, done: usize, differs: bool) -> Walk {
         let shape = &mut self.shapes[index];
         let (keys, last) = shape.prefix(done);
-        shape.len = 0;
-        self.learning = Some(Learning {
-            slot: index,
-            steps: done,
-            last_end: at,
-        });
+        if differs {
+            shape.len = 0;
+            self.learning = Some(Learning {
+                slot: index,
+                steps: done,
+                last_end: at,
+            });
+        }
         Walk::Stopped {
             at,
             done,
@@ -380,6 +387,18 @@ mod tests {
             fields.decimal(Key::TradePrice).to_bits(),
             70_500.5f64.to_bits()
         );
+
+        let suffixed = padded(br#"{"isuSrtCd":"005930*001","trdPrc":"70500"}"#);
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, suffixed, 1, KeySet::EMPTY);
+        assert!(matches!(walk, Walk::Stopped { at: 1, done: 0, .. }));
+        assert!(
+            !shapes.learning(),
+            "a value left to the general path keeps the shape"
+        );
+        assert!(matches!(
+            shapes.walk(ShapeSlot::Market, &mut fields, next, 1, KeySet::EMPTY),
+            Walk::Closed { .. }
+        ));
 
         let differs = padded(br#"{"isuSrtCd":"005930","trdVol":"1"}"#);
         let walk = shapes.walk(ShapeSlot::Market, &mut fields, differs, 1, KeySet::EMPTY);

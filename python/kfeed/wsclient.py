@@ -9,8 +9,7 @@ with pongs), a close frame (echoed, then the connection closed) or a protocol er
 a message over 1 MiB). A close the client starts is a closing handshake (RFC 6455 §7.1.1): data still arriving is
 no longer applied, and the connection ends when the server answers with its own close frame or closes TCP, or
 after :attr:`WebSocketClient.close_timeout` at the latest. Client frames are masked with a fresh ``os.urandom(4)``
-key. Works with the default event
-loop and uvloop, over ``ws://`` and ``wss://``.
+key. Works with the default event loop and uvloop, over ``ws://`` and ``wss://``.
 """
 
 from __future__ import annotations

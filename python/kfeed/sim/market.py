@@ -131,13 +131,10 @@ class Market:
     ) -> None:
         if not rate >= 0:
             raise ValueError(f"rate must be non-negative, got {rate}")
-        if trading_date is None:
-            self.calendar_date = datetime.datetime.now(KST).date()
-            trading_date = krx.calendar().on_or_before(self.calendar_date)
-        else:
-            self.calendar_date = trading_date
+        self.calendar_date = trading_date or datetime.datetime.now(KST).date()
         """The exchange's today, after which every date is in the future: today in KST when the simulator runs
         today's session or, on a day without one, the last (the default), else the configured trading date."""
+        trading_date = trading_date or krx.calendar().on_or_before(self.calendar_date)
         self.seed = seed
         self.rate = float(rate)
         self.clock = SimClock(trading_date, start, speed)

@@ -137,14 +137,11 @@ impl BarSeries {
         let bar = &mut self.current[id as usize];
         if bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock {
             // The common case: the trade falls in the symbol's open bar, which is not due to close.
-            // Plain comparisons rather than `f64::max`/`min`, whose NaN handling costs instructions: prices are
-            // finite (the wire layer rejects anything else).
-            if price > bar.high {
-                bar.high = price;
-            }
-            if price < bar.low {
-                bar.low = price;
-            }
+            // Selects rather than `f64::max`/`min`, whose NaN handling costs instructions (prices are finite: the
+            // wire layer rejects anything else), and rather than conditional stores, which branch on the price:
+            // a new high or low is a coin toss the branch predictor loses.
+            bar.high = if price > bar.high { price } else { bar.high };
+            bar.low = if price < bar.low { price } else { bar.low };
             bar.close = price;
             bar.volume += qty;
             bar.value += price * qty as f64;

@@ -10,8 +10,8 @@ use super::reply::{self, ErrorReply, Span};
 use super::scan::{Prefix, Scanner};
 use crate::error::Reject;
 
-/// The start of nearly every push, consumed in one comparison before the general member loop.
-const PUSH_PREFIX: Prefix<6> = Prefix::new(br#""jsonrpc":"2.0","method":"push","params":"#);
+/// The start of nearly every push, through the colon before its `params`, consumed in one comparison.
+const PUSH_PREFIX: Prefix<6> = Prefix::new(br#"{"jsonrpc":"2.0","method":"push","params":"#);
 
 /// The `method` member.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -76,14 +76,26 @@ pub(crate) fn scan(
         result: None,
         error: None,
     };
-    fields.reset();
-    s.expect(b'{')?;
     let mut first = true;
     if s.eat_prefix(&PUSH_PREFIX) {
         env.seen = Member::JsonRpc as u8 | Member::Method as u8 | Member::Params as u8;
         env.method = Method::Push;
+        // The usual push is compact through its end: its params are read by the fast path alone, and the
+        // envelope closes right after them. Anything else is read again by the general loop below.
+        if let Some(end) = s.padded().and_then(|frame| {
+            let end = fields.scan_compact_object(frame, s.pos(), order, None)?;
+            (frame.byte(end) == b'}').then_some(end + 1)
+        }) {
+            s.set_pos(end);
+            env.params_is_object = true;
+            return dispatch(&env, fields, out);
+        }
+        fields.reset();
         params(s, &mut env, fields, order)?;
         first = false;
+    } else {
+        fields.reset();
+        s.expect(b'{')?;
     }
     while let Some(key) = s.next_key(&mut first)? {
         match key.bytes {

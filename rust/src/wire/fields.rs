@@ -257,21 +257,23 @@ impl Fields {
 
     /// Scans a whole compact object whose `{` is at `pos` of a padded frame by the fast path alone, after
     /// forgetting every field: the offset after its `}`, or `None` when the fast path cannot read all of it (then
-    /// [`Self::scan_object`] must read it from `pos` instead). Saves the general loop's per-object work for the
-    /// small objects of a market-trades array.
+    /// [`Self::scan_object`] must read it from `pos` instead). `shape` is the learned shape it is read with from
+    /// its first member (a market-trades element); without one, a push's `preset` picks it. Saves the general
+    /// loop's per-object work for the small objects of a market-trades array and for a push's params.
     #[inline(always)]
     pub(super) fn scan_compact_object(
         &mut self,
         frame: Padded<'_>,
         pos: usize,
         order: &mut KeyOrder,
+        shape: Option<ShapeSlot>,
     ) -> Option<usize> {
         if frame.byte(pos) != b'{' {
             return None;
         }
         self.reset();
         let mut cursor = Cursor::start();
-        match self.fast_members(frame, pos + 1, order, &mut cursor, Some(ShapeSlot::Market)) {
+        match self.fast_members(frame, pos + 1, order, &mut cursor, shape) {
             (end, Next::Closed) => Some(end),
             _ => None,
         }

@@ -344,7 +344,19 @@ fn frames_that_leave_a_learned_shape_parse_as_the_general_path_reads_them() {
         element.replace(r#""trdTm""#, r#""trdVol""#),
         element.replace('}', ",}"),
     ];
-    for variant in variants.iter().map(|v| tick(v)).chain(
+    // What follows a push's params: the envelope's end, or more of it, or something wrong.
+    let whole = tick(learned);
+    let envelopes = [
+        whole.replace("}}", r#"},"id":7}"#),
+        whole.replace("}}", r#"},"method":"push"}"#),
+        whole.replace("}}", "} }"),
+        format!("{whole} "),
+        format!("{whole}}}"),
+        format!("{whole}x"),
+        whole.replace("}}", "}"),
+        whole.replace("}}", "},}"),
+    ];
+    for variant in variants.iter().map(|v| tick(v)).chain(envelopes).chain(
         elements
             .iter()
             .map(|e| format!("[{element},{e},{element}]")),

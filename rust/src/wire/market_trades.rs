@@ -6,6 +6,7 @@ use super::key_order::KeyOrder;
 use super::msg::{Parsed, Source, MAX_TRADES_PER_FRAME};
 use super::push;
 use super::scan::Scanner;
+use super::shape::ShapeSlot;
 use crate::error::Reject;
 
 /// Scans a market-trades array whose `[` is next, filling `out` with one trade or signal per element.
@@ -32,7 +33,9 @@ pub(crate) fn scan(
         }
         count += 1;
         let compact = match s.padded() {
-            Some(frame) if all_objects => fields.scan_compact_object(frame, s.pos(), order),
+            Some(frame) if all_objects => {
+                fields.scan_compact_object(frame, s.pos(), order, Some(ShapeSlot::Market))
+            }
             _ => None,
         };
         if let Some(end) = compact {

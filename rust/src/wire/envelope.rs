@@ -11,7 +11,7 @@ use super::scan::{Prefix, Scanner};
 use crate::error::Reject;
 
 /// The start of nearly every push, through the colon before its `params`, consumed in one comparison.
-const PUSH_PREFIX: Prefix<6> = Prefix::new(br#"{"jsonrpc":"2.0","method":"push","params":"#);
+const PUSH_PREFIX: Prefix<3> = Prefix::new(br#"{"jsonrpc":"2.0","method":"push","params":"#);
 
 /// The `method` member.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -6,6 +6,7 @@
 //! (`market_trades`). Leniency follows protocol §7: numbers or numeric strings, key spelling variants,
 //! `*NNN` code suffixes, any key order, unknown keys skipped (their values still validated as JSON).
 
+mod block;
 mod compact;
 mod envelope;
 mod fields;

@@ -13,8 +13,8 @@ pub(crate) const PAD: usize = 128;
 /// the general path alone.
 pub(crate) const PADDED_CAP: usize = WINDOW - PAD;
 
-/// Size of the buffer: the window and room for a word read at its last offset.
-const SIZE: usize = WINDOW + 8;
+/// Size of the buffer: the window and room for a block read at its last offset.
+const SIZE: usize = WINDOW + 16;
 
 /// The buffer a frame is copied into (kept per thread and reused).
 pub(crate) struct PadBuffer {
@@ -76,6 +76,18 @@ impl<'a> Padded<'a> {
         u64::from_le_bytes(word)
     }
 
+    /// The sixteen bytes at `at` as a little-endian block (zeros past the frame), for comparing sixteen bytes
+    /// at once. Same rule as [`Self::word`].
+    #[inline(always)]
+    pub fn block(self, at: usize) -> u128 {
+        debug_assert!(at + 16 <= self.len + PAD, "fast-path read beyond the pad");
+        let at = at % WINDOW;
+        let block: [u8; 16] = self.bytes[at..at + 16]
+            .try_into()
+            .expect("the buffer has room for a block at any offset in the window");
+        u128::from_le_bytes(block)
+    }
+
     /// The `len` bytes at `at` (at most `8 * N`) as `N` zero-padded little-endian words and the masks of their
     /// bytes, for comparing with a constant text a masked word at a time. Same rule as [`Self::word`].
     pub fn masked_words<const N: usize>(self, at: usize, len: usize) -> ([u64; N], [u64; N]) {
@@ -115,6 +127,8 @@ mod tests {
         assert_eq!(p.frame(), b"{\"a\":1}");
         assert_eq!(p.word(0), u64::from_le_bytes(*b"{\"a\":1}\0"));
         assert_eq!(p.word(7), 0, "stale bytes of a longer frame are cleared");
+        assert_eq!(p.block(0), u128::from(p.word(0)));
+        assert_eq!(p.block(1) as u64, p.word(1));
         assert_eq!((p.byte(6), p.byte(7)), (b'}', 0));
         assert_eq!(p.with_pad().len(), 7 + PAD);
         assert!(buffer.load(&vec![b' '; PADDED_CAP]).is_some());

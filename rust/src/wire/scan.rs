@@ -1,6 +1,7 @@
 //! Byte scanner over one borrowed frame: whitespace, strings, object keys and fully validated skips of any
 //! JSON value, with a fixed nesting limit. It never allocates; what it finds is returned as spans of the frame.
 
+use super::block::equal_bytes;
 use super::number;
 use super::padded::Padded;
 use crate::error::Reject;
@@ -28,30 +29,36 @@ pub(crate) struct Scanner<'a> {
     padded: Option<Padded<'a>>,
 }
 
-/// A constant byte string of at most `8 * N` bytes, held as zero-padded little-endian words with the masks of
-/// their bytes, for [`Scanner::eat_prefix`] to compare a word at a time.
+/// A constant byte string of at most `16 * N` bytes, held as zero-padded little-endian 16-byte blocks, for
+/// [`Scanner::eat_prefix`] to compare sixteen bytes at a time.
 pub(crate) struct Prefix<const N: usize> {
     text: &'static [u8],
-    words: [u64; N],
-    masks: [u64; N],
+    blocks: [u128; N],
+    /// Per block, bit `i` set for each byte `i` past the text (and bits 16 to 31), so a block matches when its
+    /// [`equal_bytes`] mask with these bits set is all ones.
+    beyond: [u32; N],
 }
 
 impl<const N: usize> Prefix<N> {
-    /// The prefix `text`; it must be at most `8 * N` bytes, and `N` words at most 64 bytes (a padded frame
+    /// The prefix `text`; it must be at most `16 * N` bytes, and `N` blocks at most 64 bytes (a padded frame
     /// can be read that far past any offset inside it).
     pub const fn new(text: &'static [u8]) -> Self {
         assert!(
-            text.len() <= 8 * N && N <= 8,
-            "a prefix fits its words and the pad"
+            text.len() <= 16 * N && N <= 4,
+            "a prefix fits its blocks and the pad"
         );
-        let (mut words, mut masks) = ([0u64; N], [0u64; N]);
+        let (mut blocks, mut beyond) = ([0u128; N], [u32::MAX; N]);
         let mut i = 0;
         while i < text.len() {
-            words[i / 8] |= (text[i] as u64) << (8 * (i % 8));
-            masks[i / 8] |= 0xff << (8 * (i % 8));
+            blocks[i / 16] |= (text[i] as u128) << (8 * (i % 16));
+            beyond[i / 16] &= !(1 << (i % 16));
             i += 1;
         }
-        Self { text, words, masks }
+        Self {
+            text,
+            blocks,
+            beyond,
+        }
     }
 }
 
@@ -140,14 +147,15 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    /// Consumes `prefix` when the input continues with exactly it. A padded frame is compared a word at a time
-    /// (past the frame's end the pad reads as zeros, which no prefix contains).
+    /// Consumes `prefix` when the input continues with exactly it. A padded frame is compared sixteen bytes at a
+    /// time (past the frame's end the pad reads as zeros, which no prefix contains).
     #[inline(always)]
     pub fn eat_prefix<const N: usize>(&mut self, prefix: &Prefix<N>) -> bool {
         let matched = match self.padded {
-            Some(frame) => {
-                (0..N).all(|i| frame.word(self.pos + 8 * i) & prefix.masks[i] == prefix.words[i])
-            }
+            Some(frame) => (0..N).all(|i| {
+                equal_bytes(frame.block(self.pos + 16 * i), prefix.blocks[i]) | prefix.beyond[i]
+                    == u32::MAX
+            }),
             None => self.buf[self.pos..].starts_with(prefix.text),
         };
         if matched {

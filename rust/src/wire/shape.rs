@@ -7,6 +7,7 @@
 //! as every byte of its text matches, and where it stops the per-key fast path (or the general path) reads
 //! on, so results never depend on it. A shape is learned from an object the per-key fast path read whole.
 
+use super::block::equal_bytes;
 use super::fields::Fields;
 use super::keys::{KeySet, Kind};
 use super::msg::Source;
@@ -41,11 +42,13 @@ impl ShapeSlot {
     }
 }
 
-/// Constant text of up to [`MAX_TEXT`] bytes as masked little-endian words.
+/// Constant text of up to [`MAX_TEXT`] bytes as two 16-byte blocks, compared sixteen bytes at a time.
 #[derive(Clone, Copy)]
 struct Text {
-    words: [u64; 4],
-    masks: [u64; 4],
+    /// The text's bytes, little-endian, zero past its end.
+    blocks: [u128; 2],
+    /// Bit `i` set for each byte `i` past the text's end (those bytes match anything).
+    beyond: u32,
     /// Bytes of text.
     len: u8,
 }
@@ -53,18 +56,19 @@ struct Text {
 impl Text {
     /// No text (matches anywhere; only ever part of a shape of no steps, which is never walked).
     const EMPTY: Text = Text {
-        words: [0; 4],
-        masks: [0; 4],
+        blocks: [0; 2],
+        beyond: u32::MAX,
         len: 0,
     };
 
     /// The text `frame[from..to]`, when it is at most [`MAX_TEXT`] bytes.
     fn of(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
         let len = to.checked_sub(from).filter(|&n| n <= MAX_TEXT)?;
-        let (words, masks) = frame.masked_words(from, len);
+        let (words, _) = frame.masked_words::<4>(from, len);
+        let block = |i: usize| u128::from(words[2 * i]) | u128::from(words[2 * i + 1]) << 64;
         Some(Text {
-            words,
-            masks,
+            blocks: [block(0), block(1)],
+            beyond: u32::MAX.checked_shl(len as u32).unwrap_or(0),
             len: len as u8,
         })
     }
@@ -73,13 +77,12 @@ impl Text {
     /// no text, which holds no zero byte).
     #[inline(always)]
     fn matches(&self, frame: Padded<'_>, at: usize) -> bool {
-        let near = ((frame.word(at) ^ self.words[0]) & self.masks[0])
-            | ((frame.word(at + 8) ^ self.words[1]) & self.masks[1]);
-        near == 0
-            && (self.len <= 16
-                || ((frame.word(at + 16) ^ self.words[2]) & self.masks[2])
-                    | ((frame.word(at + 24) ^ self.words[3]) & self.masks[3])
-                    == 0)
+        let near = equal_bytes(frame.block(at), self.blocks[0]) | self.beyond;
+        if self.len <= 16 {
+            near == u32::MAX
+        } else {
+            near | equal_bytes(frame.block(at + 16), self.blocks[1]) << 16 == u32::MAX
+        }
     }
 }
 

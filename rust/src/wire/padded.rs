@@ -61,35 +61,36 @@ impl<'a> Padded<'a> {
         &self.bytes[..self.len + PAD]
     }
 
-    /// The eight bytes at `at` as a little-endian word (zeros past the frame). `at` must lie within
-    /// `PAD - 8` bytes of the frame's end; the modulo below keeps every read in the buffer (so no bounds
-    /// check is needed) and never moves a read that keeps to that rule.
+    /// The `N` (at most 16) bytes at `at`, zeros past the frame. `at` must lie within `PAD - N` bytes of the
+    /// frame's end; the modulo below keeps every read in the buffer (so no bounds check is needed) and never
+    /// moves a read that keeps to that rule. Read as one load: built from single bytes, the compiler reuses a
+    /// byte read just before at the same offset and assembles the value from pieces (a dozen instructions
+    /// instead of one).
+    #[inline(always)]
+    fn bytes_at<const N: usize>(self, at: usize) -> [u8; N] {
+        debug_assert!(at + N <= self.len + PAD, "fast-path read beyond the pad");
+        let at = at % WINDOW;
+        self.bytes[at..at + N]
+            .try_into()
+            .expect("the buffer has room for 16 bytes at any offset in the window")
+    }
+
+    /// The eight bytes at `at` as a little-endian word (zeros past the frame), under the rule of
+    /// [`Self::bytes_at`].
     #[inline(always)]
     pub fn word(self, at: usize) -> u64 {
-        debug_assert!(at + 8 <= self.len + PAD, "fast-path read beyond the pad");
-        let at = at % WINDOW;
-        // One 8-byte load: built from eight byte reads, the compiler reuses a byte read just before at the same
-        // offset and assembles the word from pieces (a dozen instructions instead of one).
-        let word: [u8; 8] = self.bytes[at..at + 8]
-            .try_into()
-            .expect("the buffer has room for a word at any offset in the window");
-        u64::from_le_bytes(word)
+        u64::from_le_bytes(self.bytes_at(at))
     }
 
     /// The sixteen bytes at `at` as a little-endian block (zeros past the frame), for comparing sixteen bytes
-    /// at once. Same rule as [`Self::word`].
+    /// at once; same rule.
     #[inline(always)]
     pub fn block(self, at: usize) -> u128 {
-        debug_assert!(at + 16 <= self.len + PAD, "fast-path read beyond the pad");
-        let at = at % WINDOW;
-        let block: [u8; 16] = self.bytes[at..at + 16]
-            .try_into()
-            .expect("the buffer has room for a block at any offset in the window");
-        u128::from_le_bytes(block)
+        u128::from_le_bytes(self.bytes_at(at))
     }
 
     /// The `len` bytes at `at` (at most `8 * N`) as `N` zero-padded little-endian words and the masks of their
-    /// bytes, for comparing with a constant text a masked word at a time. Same rule as [`Self::word`].
+    /// bytes, for comparing with a constant text a masked word at a time. Same rule as [`Self::bytes_at`].
     pub fn masked_words<const N: usize>(self, at: usize, len: usize) -> ([u64; N], [u64; N]) {
         debug_assert!(len <= 8 * N, "the text fits its words");
         let (mut words, mut masks) = ([0; N], [0; N]);
@@ -106,7 +107,7 @@ impl<'a> Padded<'a> {
         (words, masks)
     }
 
-    /// The byte at `at` (zero past the frame), under the same rule as [`Self::word`].
+    /// The byte at `at` (zero past the frame), under the same rule as [`Self::bytes_at`].
     #[inline(always)]
     pub fn byte(self, at: usize) -> u8 {
         debug_assert!(at < self.len + PAD, "fast-path read beyond the pad");

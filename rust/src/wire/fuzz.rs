@@ -356,11 +356,27 @@ fn frames_that_leave_a_learned_shape_parse_as_the_general_path_reads_them() {
         whole.replace("}}", "}"),
         whole.replace("}}", "},}"),
     ];
-    for variant in variants.iter().map(|v| tick(v)).chain(envelopes).chain(
-        elements
-            .iter()
-            .map(|e| format!("[{element},{e},{element}]")),
-    ) {
+    // Where a run of elements the shape reads whole meets something else.
+    let arrays = [
+        format!("[{element} ,{element}]"),
+        format!("[{element}, {element}]"),
+        format!("[{element},{element},]"),
+        format!("[{element},{element} ]"),
+        format!("[{element},{element}]]"),
+        format!("[{element},1,{element}]"),
+        format!("[{element}]x"),
+        format!("[{element},{element}"),
+    ];
+    let elements = elements
+        .iter()
+        .map(|e| format!("[{element},{e},{element}]"));
+    for variant in variants
+        .iter()
+        .map(|v| tick(v))
+        .chain(envelopes)
+        .chain(elements)
+        .chain(arrays)
+    {
         for primer in [tick(learned), format!("[{element}]")] {
             parse_frame(primer.as_bytes(), &mut Parsed::new()).unwrap();
             let mut out = Parsed::new();

@@ -3,10 +3,11 @@
 
 use super::fields::Fields;
 use super::key_order::KeyOrder;
+use super::keys::KeySet;
 use super::msg::{Parsed, Source, MAX_TRADES_PER_FRAME};
 use super::push;
 use super::scan::Scanner;
-use super::shape::ShapeSlot;
+use super::shape::{ShapeSlot, Walk};
 use crate::error::Reject;
 
 /// Scans a market-trades array whose `[` is next, filling `out` with one trade or signal per element.
@@ -25,7 +26,10 @@ pub(crate) fn scan(
         s.set_pos(s.pos() + 1);
         return Ok(());
     }
-    let mut count = 0usize;
+    let (mut count, closed) = compact_run(s, out, fields, order)?;
+    if closed {
+        return Ok(());
+    }
     let mut all_objects = true;
     loop {
         if count == MAX_TRADES_PER_FRAME {
@@ -62,6 +66,49 @@ pub(crate) fn scan(
             _ => return Err(Reject::Malformed),
         }
     }
+}
+
+/// Reads the leading run of elements the learned market shape reads whole, each followed by `,` or the array's
+/// closing `]`, with no per-element setup beyond the shape's own walk: how many it read, and whether the last
+/// one closed the array. The scanner is left after the last one's delimiter, or where it started; the element
+/// loop of [`scan`] reads on from there (an element the shape does not take whole is left to it untouched).
+///
+/// # Errors
+/// What emitting one of them fails with.
+#[inline(always)]
+fn compact_run(
+    s: &mut Scanner<'_>,
+    out: &mut Parsed,
+    fields: &mut Fields,
+    order: &mut KeyOrder,
+) -> Result<(usize, bool), Reject> {
+    let Some(frame) = s.padded() else {
+        return Ok((0, false));
+    };
+    let (mut pos, mut count) = (s.pos(), 0);
+    while count < MAX_TRADES_PER_FRAME && frame.byte(pos) == b'{' {
+        fields.reset();
+        let walk = order
+            .shapes
+            .walk(ShapeSlot::Market, fields, frame, pos + 1, KeySet::EMPTY);
+        let Walk::Closed { end, keys } = walk else {
+            break;
+        };
+        let delimiter = frame.byte(end);
+        if !matches!(delimiter, b',' | b']') {
+            break;
+        }
+        fields.seen = keys;
+        push::emit_trade(Source::MarketTrades, fields, out)?;
+        count += 1;
+        pos = end + 1;
+        if delimiter == b']' {
+            s.set_pos(pos);
+            return Ok((count, true));
+        }
+    }
+    s.set_pos(pos);
+    Ok((count, false))
 }
 
 #[cfg(test)]

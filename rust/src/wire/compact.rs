@@ -171,6 +171,31 @@ impl Fields {
         (pos, next)
     }
 
+    /// Reads a push's params whose first member (at `pos`) is a compact `preset` by that preset's learned shape
+    /// alone: the offset after the object, or `None` when the shape did not take the whole object (then nothing
+    /// read counts and [`Self::fast_members`] reads it again, learning the shape anew where its text differs).
+    #[inline(always)]
+    pub(super) fn preset_shape(
+        &mut self,
+        buf: Padded<'_>,
+        pos: usize,
+        order: &mut KeyOrder,
+    ) -> Option<usize> {
+        let anchor = self.preset_member(buf, pos)?;
+        let preset = KeySet::of(PRESET_BIT);
+        match order
+            .shapes
+            .walk(ShapeSlot::Preset(self.preset), self, buf, anchor, preset)
+        {
+            Walk::Closed { end, mut keys } => {
+                keys.add(preset);
+                self.seen = keys;
+                Some(end)
+            }
+            Walk::Stopped { .. } => None,
+        }
+    }
+
     /// A compact `"preset":"name"` member at `pos`, which picks the shape of a push's other members: the offset
     /// after its value, with the preset stored (`None`, storing nothing that matters, for any other member).
     #[inline(always)]

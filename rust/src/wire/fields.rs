@@ -272,6 +272,12 @@ impl Fields {
             return None;
         }
         self.reset();
+        if shape.is_none() {
+            if let Some(end) = self.preset_shape(frame, pos + 1, order) {
+                return Some(end);
+            }
+            self.reset();
+        }
         let mut cursor = Cursor::start();
         match self.fast_members(frame, pos + 1, order, &mut cursor, shape) {
             (end, Next::Closed) => Some(end),

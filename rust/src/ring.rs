@@ -48,10 +48,11 @@ impl<T: Sequenced> Ring<T> {
 
     /// Appends a row, stamping it with its sequence; returns the sequence.
     #[inline]
-    pub fn push(&mut self, row: T) -> u64 {
-        let slot = self.slot();
-        *slot = row;
-        self.commit()
+    pub fn push(&mut self, mut row: T) -> u64 {
+        let seq = self.next;
+        row.set_seq(seq);
+        self.buf[self.pos] = row;
+        self.advance()
     }
 
     /// The slot the next push writes, for filling a row in place; [`Ring::commit`] then publishes it.
@@ -65,6 +66,13 @@ impl<T: Sequenced> Ring<T> {
     pub fn commit(&mut self) -> u64 {
         let seq = self.next;
         self.buf[self.pos].set_seq(seq);
+        self.advance()
+    }
+
+    /// Moves the write position past the row just written; returns that row's sequence.
+    #[inline]
+    fn advance(&mut self) -> u64 {
+        let seq = self.next;
         self.next += 1;
         self.pos += 1;
         if self.pos == self.buf.len() {

@@ -205,7 +205,7 @@ impl Fields {
         if buf.word(pos) != KEY || buf.word(pos + 8) & 0xffff != COLON_QUOTE {
             return None;
         }
-        self.value_fast::<true>(buf, pos + 10, PRESET_BIT as u8, Kind::Preset)
+        self.value_fast::<true, false>(buf, pos + 10, PRESET_BIT as u8, Kind::Preset)
     }
 
     /// Reads members from `anchor` with the shape of `slot`: `Ok(offset after the object)` when it read the
@@ -268,9 +268,9 @@ impl Fields {
         // Two copies of the value reader, so that whether the value is quoted is a predicted branch rather
         // than a data dependency of every later offset.
         let end = if quoted {
-            self.value_fast::<true>(buf, value, bit, kind)?
+            self.value_fast::<true, false>(buf, value, bit, kind)?
         } else {
-            self.value_fast::<false>(buf, value, bit, kind)?
+            self.value_fast::<false, false>(buf, value, bit, kind)?
         };
         seen.add(set);
         cursor.advance(bit);
@@ -279,8 +279,10 @@ impl Fields {
 
     /// Reads the value of the key with `bit` starting at `at` (past its opening quote when `QUOTED`) into
     /// its field: the offset after it, or `None` with nothing stored that matters (its key stays unseen).
+    /// `DELIMITED`: the caller checks what follows a bare number, as [`number::continues_number`] says (a
+    /// quoted one is checked here, by its closing quote).
     #[inline(always)]
-    pub(super) fn value_fast<const QUOTED: bool>(
+    pub(super) fn value_fast<const QUOTED: bool, const DELIMITED: bool>(
         &mut self,
         buf: Padded<'_>,
         at: usize,
@@ -288,6 +290,7 @@ impl Fields {
         kind: Kind,
     ) -> Option<usize> {
         let quoted = QUOTED;
+        let delimited = QUOTED || DELIMITED;
         let slot = usize::from(bit);
         Some(match kind {
             Kind::Code => {
@@ -328,7 +331,7 @@ impl Fields {
             Kind::Skip if quoted => plain_string_end(buf, at)?,
             Kind::Skip => {
                 let digits = at + usize::from(buf.byte(at) == b'-');
-                number::price_fast(buf, digits)?.1
+                number::price_fast(buf, digits, DELIMITED)?.1
             }
             Kind::Side => {
                 let (digit, after) = (buf.byte(at), buf.byte(at + 1));
@@ -344,7 +347,7 @@ impl Fields {
                 at + 1 + usize::from(quoted)
             }
             Kind::TradeTime | Kind::BookTime => {
-                let (time, end) = number::clock_fast(buf, at)?;
+                let (time, end) = number::clock_fast(buf, at, delimited)?;
                 if kind == Kind::BookTime && time >= number::SIGNAL_MIN {
                     return None;
                 }
@@ -352,12 +355,12 @@ impl Fields {
                 close_quote(buf, end, quoted)?
             }
             Kind::Decimal => {
-                let (value, end) = number::price_fast(buf, at)?;
+                let (value, end) = number::price_fast(buf, at, delimited)?;
                 *self.decimals.get_mut(slot)? = value;
                 close_quote(buf, end, quoted)?
             }
             Kind::Integer => {
-                let (value, end) = number::quantity_fast(buf, at)?;
+                let (value, end) = number::quantity_fast(buf, at, delimited)?;
                 *self.integers.get_mut(slot)? = value;
                 close_quote(buf, end, quoted)?
             }

@@ -150,23 +150,35 @@ fn short_run(p: Padded<'_>, pos: usize) -> Option<(u64, usize, u8)> {
     Some((high * POW10_16[more] + low, 8 + more, next))
 }
 
-/// The common case of [`quantity`]: up to fifteen digits at `pos` not followed by a fraction or an
-/// exponent. `None` sends the caller to the general parser; `Some` is exactly what [`quantity`] returns.
+/// True for a byte that continues a number after its digits (a fraction or an exponent). The fast parsers
+/// below rule these out themselves unless the number is `delimited`: the caller checks that it is followed by
+/// a closing quote, a `,` or a `}` (none of which continues a number), so their own check would be a second
+/// one. Such a caller that finds anything else there tests that byte with this function before it counts
+/// the value as read: a number that continues was not read whole.
 #[inline(always)]
-pub(crate) fn quantity_fast(p: Padded<'_>, pos: usize) -> Option<(i64, usize)> {
+pub(crate) fn continues_number(byte: u8) -> bool {
+    matches!(byte, b'.' | b'e' | b'E')
+}
+
+/// The common case of [`quantity`]: up to fifteen digits at `pos` not followed by a fraction or an
+/// exponent (or, `delimited`, followed by what the caller checks: see [`continues_number`]). `None` sends the
+/// caller to the general parser; `Some` is exactly what [`quantity`] returns.
+#[inline(always)]
+pub(crate) fn quantity_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(i64, usize)> {
     let Some((value, count, next)) = short_run(p, pos) else {
         return general(p.frame(), pos, quantity);
     };
-    if matches!(next, b'.' | b'e' | b'E') {
+    if !delimited && continues_number(next) {
         return None;
     }
     Some((value as i64, pos + count))
 }
 
 /// The common case of [`price`]: up to fifteen digits with an optional fraction of up to fifteen and no
-/// exponent. `None` sends the caller to the general parser; `Some` is exactly what [`price`] returns.
+/// exponent (`delimited`: see [`continues_number`]). `None` sends the caller to the general parser; `Some` is
+/// exactly what [`price`] returns.
 #[inline(always)]
-pub(crate) fn price_fast(p: Padded<'_>, pos: usize) -> Option<(f64, usize)> {
+pub(crate) fn price_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(f64, usize)> {
     let Some((int, count, next)) = short_run(p, pos) else {
         return general(p.frame(), pos, price);
     };
@@ -178,26 +190,26 @@ pub(crate) fn price_fast(p: Padded<'_>, pos: usize) -> Option<(f64, usize)> {
                 .checked_mul(POW10_16[digits])
                 .and_then(|m| m.checked_add(frac))
                 .filter(|&m| m < F64_EXACT)?;
-            if matches!(next, b'e' | b'E') {
+            if !delimited && continues_number(next) {
                 return None;
             }
             // Clinger's fast path, as in [`price`]: exact operands, one correctly rounded division.
             Some(((mantissa as i64) as f64 / POW10[digits], end + 1 + digits))
         }
-        b'e' | b'E' => None,
+        b'e' | b'E' if !delimited => None,
         // Below 10^15 < 2^53: exact (converted as signed, which is one instruction).
         _ => Some(((int as i64) as f64, end)),
     }
 }
 
-/// The common case of [`clock`]: a valid time or signal. `None` sends the caller to the general parser
-/// (which also reports every error).
+/// The common case of [`clock`]: a valid time or signal (`delimited`: see [`continues_number`]). `None` sends
+/// the caller to the general parser (which also reports every error).
 #[inline(always)]
-pub(crate) fn clock_fast(p: Padded<'_>, pos: usize) -> Option<(u32, usize)> {
+pub(crate) fn clock_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(u32, usize)> {
     let Some((value, count, next)) = short_run(p, pos) else {
         return general(p.frame(), pos, clock);
     };
-    if matches!(next, b'.' | b'e' | b'E') {
+    if !delimited && continues_number(next) {
         return None;
     }
     let value = u32::try_from(value).ok()?;

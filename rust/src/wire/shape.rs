@@ -11,6 +11,7 @@ use super::block::equal_bytes;
 use super::fields::Fields;
 use super::keys::{KeySet, Kind};
 use super::msg::Source;
+use super::number::continues_number;
 use super::padded::Padded;
 
 /// Most members a shape holds (a quote10 push has about 50).
@@ -71,6 +72,13 @@ impl Text {
             beyond: u32::MAX.checked_shl(len as u32).unwrap_or(0),
             len: len as u8,
         })
+    }
+
+    /// The text `frame[from..to]` that follows a value, when it is at most [`MAX_TEXT`] bytes and starts with
+    /// no byte that continues a number: a shape walk reads numbers as delimited by it. (After a value the fast
+    /// path read there is only a `,` or a `}`, so this refuses nothing it learns from.)
+    fn after_value(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
+        Text::of(frame, from, to).filter(|_| !continues_number(frame.byte(from)))
     }
 
     /// True when `frame` continues at `at` with exactly this text (the zero pad past the frame's end matches
@@ -204,15 +212,20 @@ impl Shapes {
             }
             let mut at = anchor + usize::from(shape.head.len);
             for (i, step) in shape.steps[..usize::from(shape.len)].iter().enumerate() {
+                // Numbers are read as delimited by the step's text, which starts with no byte that continues
+                // one (see `Text::after_value`); where the text differs, a number that continues is unread.
                 let end = if step.quoted {
-                    fields.value_fast::<true>(frame, at, step.bit, step.kind)
+                    fields.value_fast::<true, true>(frame, at, step.bit, step.kind)
                 } else {
-                    fields.value_fast::<false>(frame, at, step.bit, step.kind)
+                    fields.value_fast::<false, true>(frame, at, step.bit, step.kind)
                 };
                 let Some(end) = end else {
                     break 'stop (at_value_end(shape, i, anchor, at), i, false);
                 };
                 if !step.after.matches(frame, end) {
+                    if continues_number(frame.byte(end)) {
+                        break 'stop (at_value_end(shape, i, anchor, at), i, false);
+                    }
                     break 'stop (end, i + 1, true);
                 }
                 at = end + usize::from(step.after.len);
@@ -267,7 +280,11 @@ impl Shapes {
     ) {
         let Some(mut l) = self.learning else { return };
         let shape = &mut self.shapes[l.slot];
-        let Some(text) = Text::of(frame, l.last_end, value).filter(|_| l.steps < MAX_STEPS) else {
+        let text = match l.steps {
+            0 => Text::of(frame, l.last_end, value),
+            _ => Text::after_value(frame, l.last_end, value),
+        };
+        let Some(text) = text.filter(|_| l.steps < MAX_STEPS) else {
             self.learning = None;
             return;
         };
@@ -294,7 +311,7 @@ impl Shapes {
             return;
         };
         let shape = &mut self.shapes[l.slot];
-        let Some(text) = Text::of(frame, l.last_end, close) else {
+        let Some(text) = Text::after_value(frame, l.last_end, close) else {
             return;
         };
         let Some(last) = l.steps.checked_sub(1) else {

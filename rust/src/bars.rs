@@ -122,8 +122,9 @@ impl BarSeries {
 
     /// Adds a trade of symbol `id` at `time` (ns) to its bar. `clock` is the closing time after this trade
     /// advanced the exchange clock: bars ending at or before it must already be closed
-    /// ([`BarSeries::close_through`]). `gap` flags the bar as possibly missing trades.
-    #[inline]
+    /// ([`BarSeries::close_through`]). `gap` flags the bar as possibly missing trades. Inlined for its common
+    /// case, a trade in the symbol's open bar; the rest is [`BarSeries::open_bar`].
+    #[inline(always)]
     pub fn add_trade(
         &mut self,
         id: u32,
@@ -149,6 +150,21 @@ impl BarSeries {
             bar.flags |= flags;
             return BarOutcome::Added;
         }
+        self.open_bar(id, time, price, qty, flags, clock)
+    }
+
+    /// [`BarSeries::add_trade`] for a trade that opens its symbol's bar: the first of the bar's interval (an
+    /// earlier open bar rolls into the closed ring), or a late one whose bar has already closed.
+    #[inline(never)]
+    fn open_bar(
+        &mut self,
+        id: u32,
+        time: i64,
+        price: f64,
+        qty: i64,
+        flags: u8,
+        clock: i64,
+    ) -> BarOutcome {
         if time < self.last_start || time >= self.last_end {
             self.last_start = time - time.rem_euclid(self.interval_ns);
             self.last_end = self.last_start + self.interval_ns;

@@ -14,7 +14,7 @@ use crate::ring::{Ring, Sequenced};
 use crate::rows::{BookRow, QuoteRow, TradeRow, BAR_GAP, TRADE_GAP, TRADE_INDEX, TRADE_NO_QTY};
 use crate::stats::Stats;
 use crate::symbols::{depth_of, SlotIndex, SymbolTable, TradeState};
-use crate::wire::{self, Code, Parsed, ReplyKind, Source, ABSENT};
+use crate::wire::{self, Code, Parsed, ReplyKind, Source, Trade, ABSENT};
 
 impl Sequenced for TradeRow {
     #[inline]
@@ -270,6 +270,20 @@ impl State {
 
     /// Checks a parsed frame and applies it, or rejects it with nothing changed.
     fn apply(&mut self, parsed: &Parsed, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
+        if let ([trade], []) = (parsed.trades.as_slice(), parsed.books.as_slice()) {
+            // A lone trade (a tick push): checked and applied with no per-frame lists.
+            if parsed.signals.is_empty() && parsed.replies.is_empty() {
+                let before = self.symbols.len();
+                return match self.check_trade(trade) {
+                    Ok((id, slot)) => Ok(usize::from(self.apply_trade(trade, id, slot, recv_time))),
+                    Err(reason) => {
+                        self.undo_symbols(before);
+                        self.stats.reject(reason, frame);
+                        Err(reason)
+                    }
+                };
+            }
+        }
         if let Err(reason) = self.check(parsed) {
             self.stats.reject(reason, frame);
             return Err(reason);
@@ -294,9 +308,12 @@ impl State {
         // uses them at once.
         let ahead = parsed.trades.len() > 1;
         for trade in &parsed.trades {
-            let Some((id, slot)) = self.resolve(&trade.code) else {
-                self.undo_symbols(before);
-                return Err(Reject::SymbolCapacity);
+            let (id, slot) = match self.check_trade(trade) {
+                Ok(found) => found,
+                Err(reason) => {
+                    self.undo_symbols(before);
+                    return Err(reason);
+                }
             };
             self.trade_ids.push((id, slot));
             if ahead {
@@ -304,15 +321,6 @@ impl State {
                     prefetch(&series.current()[id as usize]);
                 }
                 prefetch(&self.last_update[id as usize]);
-            }
-            let last = self.symbols.state(slot).last_acc;
-            if checks_acc(trade.source)
-                && trade.acc_volume != ABSENT
-                && last != ABSENT
-                && trade.acc_volume <= last
-            {
-                self.undo_symbols(before);
-                return Err(Reject::Duplicate);
             }
         }
         for update in &parsed.books {
@@ -324,6 +332,22 @@ impl State {
             prefetch(&self.books[id as usize]);
         }
         Ok(())
+    }
+
+    /// Resolves a trade's code (adding it when new) and refuses a duplicate: its symbol's id and slot. On error
+    /// the caller undoes the symbols it added.
+    #[inline(always)]
+    fn check_trade(&mut self, trade: &Trade) -> Result<(u32, SlotIndex), Reject> {
+        let (id, slot) = self.resolve(&trade.code).ok_or(Reject::SymbolCapacity)?;
+        let last = self.symbols.state(slot).last_acc;
+        if checks_acc(trade.source)
+            && trade.acc_volume != ABSENT
+            && last != ABSENT
+            && trade.acc_volume <= last
+        {
+            return Err(Reject::Duplicate);
+        }
+        Ok((id, slot))
     }
 
     /// Moves the exchange clock to `time` (if later) and closes the bars that ended at least the close delay
@@ -347,79 +371,100 @@ impl State {
         let mut written = 0;
         for (i, trade) in parsed.trades.iter().enumerate() {
             let (id, slot) = self.trade_ids[i];
-            let idx = id as usize;
-            let time = self.clock.to_ns(trade.time);
-            let closing = self.advance_clock(time);
-            let state = *self.symbols.state(slot);
-            if trade.source == Source::MarketTrades && state.skip_market_trades {
-                self.stats.market_trades_skipped += 1;
-                continue;
-            }
-            written += 1;
-            let mut flags = 0;
-            if checks_acc(trade.source) && trade.acc_volume != ABSENT {
-                let last = state.last_acc;
-                if last != ABSENT && trade.qty != ABSENT && last + trade.qty != trade.acc_volume {
-                    flags |= TRADE_GAP;
-                    self.stats.gaps += 1;
-                    let since = match state.last_trade_time {
-                        0 => time,
-                        previous => previous,
-                    };
-                    for series in &mut self.bars {
-                        series.mark(id, since, time, BAR_GAP);
-                    }
-                    let gap = Event::Gap {
-                        code: trade.code,
-                        expected: last + trade.qty,
-                        got: trade.acc_volume,
-                        time: since,
-                    };
-                    if !self.events.push(gap) {
-                        self.stats.events_dropped += 1;
-                    }
-                }
-                self.symbols.state_mut(slot).last_acc = trade.acc_volume;
-            }
-            self.symbols.state_mut(slot).last_trade_time = time;
-            let qty = if trade.qty == ABSENT {
-                flags |= TRADE_NO_QTY;
-                0
-            } else {
-                trade.qty
-            };
-            if trade.source == Source::Index {
-                flags |= TRADE_INDEX;
-                self.stats.index += 1;
-            } else {
-                self.stats.trades += 1;
-            }
-            self.trades.push(TradeRow {
-                seq: 0,
-                time,
-                recv_time,
-                symbol: id,
-                price: trade.price,
-                qty,
-                side: trade.side,
-                flags,
-            });
-            let gap = flags & TRADE_GAP != 0;
-            let partial_until = state.market_partial_until;
-            let partial = trade.source == Source::MarketTrades
-                && time < partial_until.saturating_add(MAX_INTERVAL_NS);
-            for series in &mut self.bars {
-                let gap = gap
-                    || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);
-                match series.add_trade(id, time, trade.price, qty, gap, closing) {
-                    BarOutcome::Added => {}
-                    BarOutcome::Rolled => self.stats.bars_closed += 1,
-                    BarOutcome::Late => self.stats.late_bar_trades += 1,
-                }
-            }
-            self.last_update[idx] = recv_time;
+            written += usize::from(self.apply_trade(trade, id, slot, recv_time));
         }
         written
+    }
+
+    /// Applies one checked trade of symbol `id` (in `slot`): the trades ring, its bars, its trade state and
+    /// the clock. False when it is a market-wide copy of a symbol streamed per symbol, which is skipped.
+    #[inline(always)]
+    fn apply_trade(&mut self, trade: &Trade, id: u32, slot: SlotIndex, recv_time: i64) -> bool {
+        let idx = id as usize;
+        let time = self.clock.to_ns(trade.time);
+        let closing = self.advance_clock(time);
+        let state = self.symbols.state_mut(slot);
+        if trade.source == Source::MarketTrades && state.skip_market_trades {
+            self.stats.market_trades_skipped += 1;
+            return false;
+        }
+        let mut flags = 0;
+        // The gap this trade shows, if any: since when (the previous trade), and the cumulative volume due.
+        let mut gap_since = None;
+        if checks_acc(trade.source) && trade.acc_volume != ABSENT {
+            let last = state.last_acc;
+            if last != ABSENT && trade.qty != ABSENT && last + trade.qty != trade.acc_volume {
+                flags |= TRADE_GAP;
+                gap_since = Some((
+                    match state.last_trade_time {
+                        0 => time,
+                        previous => previous,
+                    },
+                    last + trade.qty,
+                ));
+            }
+            state.last_acc = trade.acc_volume;
+        }
+        state.last_trade_time = time;
+        let partial_until = state.market_partial_until;
+        if let Some((since, expected)) = gap_since {
+            self.record_gap(trade, id, since, time, expected);
+        }
+        let qty = if trade.qty == ABSENT {
+            flags |= TRADE_NO_QTY;
+            0
+        } else {
+            trade.qty
+        };
+        if trade.source == Source::Index {
+            flags |= TRADE_INDEX;
+            self.stats.index += 1;
+        } else {
+            self.stats.trades += 1;
+        }
+        self.trades.push(TradeRow {
+            seq: 0,
+            time,
+            recv_time,
+            symbol: id,
+            price: trade.price,
+            qty,
+            side: trade.side,
+            flags,
+        });
+        let gap = flags & TRADE_GAP != 0;
+        let partial = trade.source == Source::MarketTrades
+            && time < partial_until.saturating_add(MAX_INTERVAL_NS);
+        for series in &mut self.bars {
+            let gap =
+                gap || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);
+            match series.add_trade(id, time, trade.price, qty, gap, closing) {
+                BarOutcome::Added => {}
+                BarOutcome::Rolled => self.stats.bars_closed += 1,
+                BarOutcome::Late => self.stats.late_bar_trades += 1,
+            }
+        }
+        self.last_update[idx] = recv_time;
+        true
+    }
+
+    /// Records a gap in `id`'s trades: cumulative volume `expected` was due, `trade` came instead. Its bars from
+    /// `since` (its previous trade) to `time` are flagged, and the session gets an event.
+    #[cold]
+    fn record_gap(&mut self, trade: &Trade, id: u32, since: i64, time: i64, expected: i64) {
+        self.stats.gaps += 1;
+        for series in &mut self.bars {
+            series.mark(id, since, time, BAR_GAP);
+        }
+        let gap = Event::Gap {
+            code: trade.code,
+            expected,
+            got: trade.acc_volume,
+            time: since,
+        };
+        if !self.events.push(gap) {
+            self.stats.events_dropped += 1;
+        }
     }
 
     fn apply_books(&mut self, parsed: &Parsed, recv_time: i64) {

@@ -85,12 +85,10 @@ impl Text {
     /// no text, which holds no zero byte).
     #[inline(always)]
     fn matches(&self, frame: Padded<'_>, at: usize) -> bool {
+        // `beyond` covers bytes 16..32 of a text of at most 16, so the first block alone decides it.
         let near = equal_bytes(frame.block(at), self.blocks[0]) | self.beyond;
-        if self.len <= 16 {
-            near == u32::MAX
-        } else {
-            near | equal_bytes(frame.block(at + 16), self.blocks[1]) << 16 == u32::MAX
-        }
+        near == u32::MAX
+            || near | equal_bytes(frame.block(at + 16), self.blocks[1]) << 16 == u32::MAX
     }
 }
 

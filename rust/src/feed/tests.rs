@@ -163,6 +163,39 @@ fn full_symbol_table_rejects_and_undoes_symbols_added_by_the_frame() {
 }
 
 #[test]
+fn a_lone_trade_past_the_symbol_capacity_is_rejected_with_nothing_changed() {
+    let mut f = feed();
+    for c in ["A", "B", "C", "D"] {
+        f.add_symbol(&code(c)).unwrap();
+    }
+    let clock = f.state.clock.latest();
+    let p = frame_of(&[tick("E", 9_000_000, 1.0, 1, 1)], &[]);
+    assert_eq!(apply(&mut f, &p), Err(Reject::SymbolCapacity));
+    assert_eq!(f.state.stats.rejects(Reject::SymbolCapacity), 1);
+    assert_eq!(f.state.symbols.len(), 4);
+    assert_eq!(f.state.trades.written(), 0);
+    assert_eq!(f.state.clock.latest(), clock);
+    assert!(f.state.bars.iter().all(|series| series.open_count() == 0));
+}
+
+#[test]
+fn a_duplicate_after_a_new_symbol_undoes_that_symbol() {
+    let mut f = feed();
+    apply(&mut f, &frame_of(&[tick("A", 9_000_000, 1.0, 1, 5)], &[])).unwrap();
+    let p = frame_of(
+        &[
+            tick("B", 9_000_100, 2.0, 1, 1),
+            tick("A", 9_000_100, 1.0, 1, 5),
+        ],
+        &[],
+    );
+    assert_eq!(apply(&mut f, &p), Err(Reject::Duplicate));
+    assert_eq!(f.state.symbols.len(), 1);
+    assert!(f.trade_state(&code("B")).is_none());
+    assert_eq!(f.state.trades.written(), 1);
+}
+
+#[test]
 fn book_update_writes_a_quote_row_of_the_whole_book() {
     let mut f = feed();
     apply(

@@ -5,7 +5,8 @@
 //! tick is new (cumulative volumes advance) and bars close as exchange time moves. The stream is read into a
 //! 64 KiB receive buffer a read at a time, untimed (that copy is the kernel's `recv`), and each read's frames are
 //! ingested from there, hot in cache as in a live feed. Divide the time per
-//! iteration by the stream's frame (or trade) count for the per-message cost. The `parse_only` twin of each
+//! iteration by the stream's frame (or trade) count for the per-message cost. The `batch` twin ingests each read's
+//! frames as one [`_kfeed::feed::Batch`], as the receive path does. The `parse_only` twin of each
 //! stream runs the wire parser alone on the same frames, and the `apply_only` twin applies the same frames
 //! parsed beforehand, which splits the cost between parsing and applying.
 
@@ -64,20 +65,36 @@ impl Stream {
 
     /// Reads the stream into `buffer` one read at a time and times `work` over each read's frames.
     fn timed(&self, buffer: &mut [u8], mut work: impl FnMut(usize, &[u8])) -> Duration {
+        self.timed_reads(buffer, |first, frames| {
+            for (i, frame) in frames.enumerate() {
+                work(first + i, frame);
+            }
+        })
+    }
+
+    /// Reads the stream into `buffer` one read at a time and times `work` on each read: the index of its first
+    /// frame and its frames.
+    fn timed_reads(
+        &self,
+        buffer: &mut [u8],
+        mut work: impl FnMut(usize, &mut dyn Iterator<Item = &[u8]>),
+    ) -> Duration {
         let mut spent = Duration::ZERO;
         let (mut start, mut index) = (0, 0);
         for ends in &self.reads {
             let end = *ends.last().unwrap();
             buffer[..end - start].copy_from_slice(&self.bytes[start..end]);
-            let buffer = &buffer[..end - start];
-            let clock = Instant::now();
+            let read = &buffer[..end - start];
             let mut from = 0;
-            for &frame_end in ends {
-                work(index, &buffer[from..frame_end - start]);
+            let mut frames = ends.iter().map(|&frame_end| {
+                let frame = &read[from..frame_end - start];
                 from = frame_end - start;
-                index += 1;
-            }
+                frame
+            });
+            let clock = Instant::now();
+            work(index, &mut frames);
             spent += clock.elapsed();
+            index += ends.len();
             start = end;
         }
         spent
@@ -100,6 +117,23 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
                     let mut feed = fresh_feed();
                     stream.timed(&mut buffer, |_, frame| {
                         black_box(feed.ingest(black_box(frame), 0)).ok();
+                    })
+                })
+                .sum()
+        });
+    });
+    group.bench_function(format!("{name}/{}x/batch", stream.frames), |b| {
+        b.iter_custom(|iters| {
+            (0..iters)
+                .map(|_| {
+                    let mut feed = fresh_feed();
+                    stream.timed_reads(&mut buffer, |_, frames| {
+                        let mut batch = feed.batch(0);
+                        for frame in frames {
+                            batch.ingest(black_box(frame));
+                        }
+                        batch.finish();
+                        black_box(batch.rows());
                     })
                 })
                 .sum()

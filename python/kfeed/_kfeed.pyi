@@ -110,7 +110,8 @@ class Feed:
     def ingest(self, frame: _Frame, recv_time: int | None = None) -> int:
         """Parses and applies one frame; returns the rows written (0 if rejected). `recv_time` ns, default now."""
     def ingest_many(self, frames: Iterable[_Frame]) -> int:
-        """Parses and applies frames in order with the GIL released; returns the rows written."""
+        """Parses and applies frames in order with the GIL released, each as `ingest` would (pipelined: a frame's
+        rows are fetched into cache while the next frame is parsed); returns the rows written."""
     def apply_record(self, preset: str, record: _Frame, recv_time: int | None = None) -> int:
         """Applies a bare REST record as a push of `preset` ("tick10" price, "quote10" orderbook, "index").
 
@@ -188,7 +189,8 @@ class FeedStream:
 
     The caller's asyncio ``BufferedProtocol`` reads socket bytes straight into `buffer()` (the free tail of a fixed
     2 MiB receive buffer allocated once) and reports the count to `received`, which deframes every complete server
-    frame (RFC 6455, client side) and applies each text message with the Feed's ingest. Fragmented text messages are
+    frame (RFC 6455, client side) and applies each text message as the Feed's ingest would (a read's messages
+    pipelined, as in `Feed.ingest_many`). Fragmented text messages are
     reassembled (up to 1 MiB); binary messages are counted and skipped. Anything Python must act on is flagged by
     `needs_attention` and taken with `take_attention`. After a protocol error or a close frame, further bytes are
     ignored.

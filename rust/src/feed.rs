@@ -86,10 +86,12 @@ pub struct State {
     book_ids: Vec<u32>,
 }
 
-/// The feed: a reusable parse buffer plus the [`State`] frames are applied to.
+/// The feed: reusable parse buffers plus the [`State`] frames are applied to.
 #[derive(Debug)]
 pub struct Feed {
     parsed: Parsed,
+    /// The frame parsed while the one in `parsed` waits to be applied (see [`Batch`]).
+    lookahead: Parsed,
     /// The state; read it freely, change it only through the feed.
     pub state: State,
 }
@@ -109,6 +111,7 @@ impl Feed {
         let scratch = parsed.trades.capacity();
         Self {
             parsed,
+            lookahead: Parsed::new(),
             state: State {
                 symbols: SymbolTable::new(symbols),
                 trades: Ring::new(config.trade_capacity),
@@ -144,6 +147,11 @@ impl Feed {
                 Err(reason)
             }
         }
+    }
+
+    /// A batch for frames received together (one socket read's): see [`Batch`].
+    pub fn batch(&mut self, recv_time: i64) -> Batch<'_> {
+        Batch::new(self, recv_time)
     }
 
     /// Applies a bare REST record (price, orderbook or index) as if it were a push of `source`.
@@ -284,10 +292,16 @@ impl State {
                 };
             }
         }
-        if let Err(reason) = self.check(parsed) {
+        // Prefetching a trade's bars pays when other trades' work comes between it and their use.
+        if let Err(reason) = self.check(parsed, parsed.trades.len() > 1) {
             self.stats.reject(reason, frame);
             return Err(reason);
         }
+        Ok(self.apply_checked(parsed, frame, recv_time))
+    }
+
+    /// Applies a frame [`State::check`] accepted (nothing changed since); returns the rows written.
+    fn apply_checked(&mut self, parsed: &Parsed, frame: &[u8], recv_time: i64) -> usize {
         let trades = self.apply_trades(parsed, recv_time);
         self.apply_books(parsed, recv_time);
         if !parsed.signals.is_empty() {
@@ -296,17 +310,15 @@ impl State {
         if !parsed.replies.is_empty() {
             self.apply_replies(parsed, frame);
         }
-        Ok(trades + parsed.books.len())
+        trades + parsed.books.len()
     }
 
     /// Resolves every code (adding new ones) and refuses duplicates; on error undoes the symbols it added.
-    fn check(&mut self, parsed: &Parsed) -> Result<(), Reject> {
+    /// `ahead`: prefetch the rows each trade will update, for a caller with other work to do before applying.
+    fn check(&mut self, parsed: &Parsed, ahead: bool) -> Result<(), Reject> {
         let before = self.symbols.len();
         self.trade_ids.clear();
         self.book_ids.clear();
-        // Prefetching a trade's bars pays when other trades' work comes between it and their use; a lone trade
-        // uses them at once.
-        let ahead = parsed.trades.len() > 1;
         for trade in &parsed.trades {
             let (id, slot) = match self.check_trade(trade) {
                 Ok(found) => found,
@@ -538,6 +550,9 @@ impl State {
 fn checks_acc(source: Source) -> bool {
     matches!(source, Source::Tick | Source::Tick10)
 }
+
+mod batch;
+pub use batch::Batch;
 
 #[cfg(test)]
 mod tests;

@@ -166,7 +166,8 @@ impl PyFeed {
         Ok(result?)
     }
 
-    /// Parses and applies a list of frames with the GIL released; returns the rows written.
+    /// Parses and applies a list of frames in order with the GIL released, each as `ingest` would (pipelined:
+    /// a frame's rows are fetched into cache while the next frame is parsed); returns the rows written.
     fn ingest_many(&mut self, py: Python<'_>, frames: &Bound<'_, PyAny>) -> PyResult<usize> {
         let recv_time = now_ns();
         let held = frames
@@ -177,10 +178,12 @@ impl PyFeed {
         let core = &mut self.core;
         let result = py.detach(|| {
             guard(|| {
-                slices
-                    .iter()
-                    .map(|frame| core.ingest(frame, recv_time).unwrap_or(0))
-                    .sum::<usize>()
+                let mut batch = core.batch(recv_time);
+                for frame in &slices {
+                    batch.ingest(frame);
+                }
+                batch.finish();
+                batch.rows()
             })
         });
         if result.is_err() {

@@ -2,7 +2,8 @@
 //!
 //! Python's asyncio owns the socket: its `BufferedProtocol` reads straight into [`FeedStream::buffer`] (the free
 //! tail of the deframer's fixed receive buffer) and reports the count to [`FeedStream::received`], which deframes
-//! every complete frame and applies each text message with `Feed::ingest`. Everything Python must act on (replies
+//! every complete frame and applies the read's text messages as one `feed::Batch` (each with the result
+//! `Feed::ingest` would give it, each frame's memory fetched while the next is parsed). Everything Python must act on (replies
 //! and other frames that applied no rows, pings, a close, a protocol error) is flagged by `needs_attention` and
 //! taken with `take_attention`.
 
@@ -23,7 +24,7 @@ use crate::clock::now_ns;
 use crate::ws::{self, Deframer, Opcode};
 
 /// The receive side of one WebSocket connection feeding a `Feed`: frames deframed straight from the socket's
-/// read buffer, every text message applied with `Feed.ingest`.
+/// read buffer, every text message applied as `Feed.ingest` would apply it.
 #[pyclass(name = "FeedStream", module = "kfeed._kfeed")]
 pub struct FeedStream {
     feed: Py<PyFeed>,
@@ -131,23 +132,21 @@ impl FeedStream {
         }
         let recv_time = recv_time.unwrap_or_else(now_ns);
         let mut feed = self.feed.bind(py).try_borrow_mut()?;
-        let core = &mut feed.core;
-        let mut rows = 0;
-        let mut without_rows = 0;
+        let mut batch = feed.core.batch(recv_time);
         let mut panics = 0;
-        self.deframer.drain(
-            |text| match guard(|| core.ingest(text, recv_time).unwrap_or(0)) {
-                Ok(0) => without_rows += 1,
-                Ok(n) => rows += n,
-                Err(_) => {
-                    panics += 1;
-                    without_rows += 1;
-                }
-            },
-        );
-        core.state.stats.panics += panics;
+        self.deframer.drain(|text| {
+            if guard(|| batch.ingest(text)).is_err() {
+                panics += 1;
+            }
+        });
+        if guard(|| batch.finish()).is_err() {
+            panics += 1;
+        }
+        let (rows, without_rows) = (batch.rows(), batch.without_rows());
+        drop(batch);
+        feed.core.state.stats.panics += panics;
         self.rows += rows as u64;
-        self.texts_without_rows += without_rows;
+        self.texts_without_rows += without_rows as u64 + panics;
         Ok(rows)
     }
 

@@ -89,9 +89,9 @@ pub struct State {
 /// The feed: reusable parse buffers plus the [`State`] frames are applied to.
 #[derive(Debug)]
 pub struct Feed {
-    parsed: Parsed,
-    /// The frame parsed while the one in `parsed` waits to be applied (see [`Batch`]).
-    lookahead: Parsed,
+    /// Two parse buffers: a [`Batch`] parses into one while the frame in the other waits to be applied; a lone
+    /// frame uses the first.
+    parsed: [Parsed; 2],
     /// The state; read it freely, change it only through the feed.
     pub state: State,
 }
@@ -107,11 +107,10 @@ impl Feed {
             })
             .collect::<Vec<_>>()
             .into_boxed_slice();
-        let parsed = Parsed::new();
-        let scratch = parsed.trades.capacity();
+        let parsed = [Parsed::new(), Parsed::new()];
+        let scratch = parsed[0].trades.capacity();
         Self {
             parsed,
-            lookahead: Parsed::new(),
             state: State {
                 symbols: SymbolTable::new(symbols),
                 trades: Ring::new(config.trade_capacity),
@@ -140,8 +139,8 @@ impl Feed {
     pub fn ingest(&mut self, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
         self.state.stats.frames += 1;
         let hint = self.state.symbols.code_hint();
-        match wire::parse_frame_hinted(frame, &mut self.parsed, Some(hint)) {
-            Ok(()) => self.state.apply(&self.parsed, frame, recv_time),
+        match wire::parse_frame_hinted(frame, &mut self.parsed[0], Some(hint)) {
+            Ok(()) => self.state.apply(&self.parsed[0], frame, recv_time),
             Err(reason) => {
                 self.state.stats.reject(reason, frame);
                 Err(reason)
@@ -164,8 +163,8 @@ impl Feed {
         record: &[u8],
         recv_time: i64,
     ) -> Result<usize, Reject> {
-        match wire::parse_record(source, record, &mut self.parsed) {
-            Ok(()) => self.state.apply(&self.parsed, record, recv_time),
+        match wire::parse_record(source, record, &mut self.parsed[0]) {
+            Ok(()) => self.state.apply(&self.parsed[0], record, recv_time),
             Err(reason) => {
                 self.state.stats.reject(reason, record);
                 Err(reason)
@@ -278,30 +277,28 @@ impl State {
 
     /// Checks a parsed frame and applies it, or rejects it with nothing changed.
     fn apply(&mut self, parsed: &Parsed, frame: &[u8], recv_time: i64) -> Result<usize, Reject> {
-        if let ([trade], []) = (parsed.trades.as_slice(), parsed.books.as_slice()) {
-            // A lone trade (a tick push): checked and applied with no per-frame lists.
-            if parsed.signals.is_empty() && parsed.replies.is_empty() {
-                let before = self.symbols.len();
-                return match self.check_trade(trade) {
-                    Ok((id, slot)) => Ok(usize::from(self.apply_trade(trade, id, slot, recv_time))),
-                    Err(reason) => {
-                        self.undo_symbols(before);
-                        self.stats.reject(reason, frame);
-                        Err(reason)
-                    }
-                };
+        // Prefetching a trade's rows pays when other trades' work comes between it and their use.
+        match self.check(parsed, parsed.trades.len() > 1) {
+            Ok(checked) => Ok(self.apply_checked(parsed, checked, frame, recv_time)),
+            Err(reason) => {
+                self.stats.reject(reason, frame);
+                Err(reason)
             }
         }
-        // Prefetching a trade's bars pays when other trades' work comes between it and their use.
-        if let Err(reason) = self.check(parsed, parsed.trades.len() > 1) {
-            self.stats.reject(reason, frame);
-            return Err(reason);
-        }
-        Ok(self.apply_checked(parsed, frame, recv_time))
     }
 
-    /// Applies a frame [`State::check`] accepted (nothing changed since); returns the rows written.
-    fn apply_checked(&mut self, parsed: &Parsed, frame: &[u8], recv_time: i64) -> usize {
+    /// Applies a frame [`State::check`] accepted as `checked` (nothing changed since); returns the rows written.
+    #[inline(always)]
+    fn apply_checked(
+        &mut self,
+        parsed: &Parsed,
+        checked: Checked,
+        frame: &[u8],
+        recv_time: i64,
+    ) -> usize {
+        if let Checked::Lone(id, slot) = checked {
+            return usize::from(self.apply_trade(&parsed.trades[0], id, slot, recv_time));
+        }
         let trades = self.apply_trades(parsed, recv_time);
         self.apply_books(parsed, recv_time);
         if !parsed.signals.is_empty() {
@@ -315,8 +312,28 @@ impl State {
 
     /// Resolves every code (adding new ones) and refuses duplicates; on error undoes the symbols it added.
     /// `ahead`: prefetch the rows each trade will update, for a caller with other work to do before applying.
-    fn check(&mut self, parsed: &Parsed, ahead: bool) -> Result<(), Reject> {
+    #[inline(always)]
+    fn check(&mut self, parsed: &Parsed, ahead: bool) -> Result<Checked, Reject> {
         let before = self.symbols.len();
+        if let ([trade], [], [], []) = (
+            parsed.trades.as_slice(),
+            parsed.books.as_slice(),
+            parsed.signals.as_slice(),
+            parsed.replies.as_slice(),
+        ) {
+            return match self.check_trade(trade) {
+                Ok((id, slot)) => {
+                    if ahead {
+                        self.prefetch_trade_rows(id);
+                    }
+                    Ok(Checked::Lone(id, slot))
+                }
+                Err(reason) => {
+                    self.undo_symbols(before);
+                    Err(reason)
+                }
+            };
+        }
         self.trade_ids.clear();
         self.book_ids.clear();
         for trade in &parsed.trades {
@@ -329,10 +346,7 @@ impl State {
             };
             self.trade_ids.push((id, slot));
             if ahead {
-                for series in &self.bars {
-                    prefetch(&series.current()[id as usize]);
-                }
-                prefetch(&self.last_update[id as usize]);
+                self.prefetch_trade_rows(id);
             }
         }
         for update in &parsed.books {
@@ -343,7 +357,16 @@ impl State {
             self.book_ids.push(id);
             prefetch(&self.books[id as usize]);
         }
-        Ok(())
+        Ok(Checked::Lists)
+    }
+
+    /// Starts loading the rows a trade of symbol `id` updates: its bars and its last update time.
+    #[inline(always)]
+    fn prefetch_trade_rows(&self, id: u32) {
+        for series in &self.bars {
+            prefetch(&series.current()[id as usize]);
+        }
+        prefetch(&self.last_update[id as usize]);
     }
 
     /// Resolves a trade's code (adding it when new) and refuses a duplicate: its symbol's id and slot. On error
@@ -543,6 +566,15 @@ impl State {
             }
         }
     }
+}
+
+/// What [`State::check`] found a frame to be, for [`State::apply_checked`].
+#[derive(Clone, Copy, Debug)]
+enum Checked {
+    /// A lone trade (a tick push) of the symbol with this id and slot, applied with no per-frame lists.
+    Lone(u32, SlotIndex),
+    /// Anything else: its symbols are in the feed's per-frame lists.
+    Lists,
 }
 
 /// Sources whose trades carry a cumulative volume that must advance (duplicate and gap detection).

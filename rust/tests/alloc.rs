@@ -1,6 +1,7 @@
 //! No heap allocation per frame in steady state: a counting global allocator watches `Feed::ingest` on tick,
 //! quote10, tick10, index, `/ws_ksp` frames, signals, rejects and duplicates after a warm-up, and the WebSocket
-//! receive path (`ws::Deframer` reads, fragments and control frames included, each text message ingested).
+//! receive path (`ws::Deframer` reads, fragments and control frames included, each read's text messages ingested
+//! as one `feed::Batch`).
 //!
 //! The allocator applies to this whole test binary, which is why this is a separate integration test. It counts per
 //! thread, so tests running in parallel do not see each other's allocations.
@@ -162,14 +163,18 @@ fn ws_wire(round: usize) -> Vec<u8> {
     wire
 }
 
-/// Feeds `bytes` to the deframer in 1,500-byte reads (frames split across reads), ingesting every text message;
-/// returns the rows written.
+/// Feeds `bytes` to the deframer in 1,500-byte reads (frames split across reads), ingesting each read's text
+/// messages as one batch, as `FeedStream` does; returns the rows written.
 fn apply_reads(deframer: &mut Deframer, bytes: &[u8], feed: &mut Feed) -> usize {
     let mut rows = 0;
     for read in bytes.chunks(1500) {
         deframer.free_space()[..read.len()].copy_from_slice(read);
         deframer.filled(read.len()).unwrap();
-        deframer.drain(|text| rows += feed.ingest(text, 0).unwrap_or(0));
+        let mut batch = feed.batch(0);
+        deframer.drain(|text| batch.ingest(text));
+        batch.finish();
+        rows += batch.rows();
+        drop(batch);
         deframer.take_pings(|_| {});
         feed.state.events.drain().for_each(drop);
     }

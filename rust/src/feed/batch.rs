@@ -4,7 +4,7 @@
 use crate::error::Reject;
 use crate::wire;
 
-use super::Feed;
+use super::{Checked, Feed};
 
 /// Frames received together (one socket read's, one `ingest_many` list), ingested with the same results, in the
 /// same order, as [`Feed::ingest`] on each, but pipelined: a frame is checked (its symbols resolved, the rows it
@@ -15,8 +15,8 @@ use super::Feed;
 pub struct Batch<'f> {
     feed: &'f mut Feed,
     recv_time: i64,
-    /// A frame is checked and waits in `feed.parsed` to be applied.
-    pending: bool,
+    /// The parse buffer in which a checked frame waits to be applied, and what the check found, if one does.
+    pending: Option<(usize, Checked)>,
     /// Rows written so far.
     rows: usize,
     /// Frames that wrote no rows so far (replies, signals, rejects, ...).
@@ -29,7 +29,7 @@ impl<'f> Batch<'f> {
         Self {
             feed,
             recv_time,
-            pending: false,
+            pending: None,
             rows: 0,
             without_rows: 0,
         }
@@ -41,7 +41,8 @@ impl<'f> Batch<'f> {
         let feed = &mut *self.feed;
         feed.state.stats.frames += 1;
         let hint = feed.state.symbols.code_hint();
-        let parsed = wire::parse_frame_hinted(frame, &mut feed.lookahead, Some(hint));
+        let buffer = self.pending.map_or(0, |(waiting, _)| 1 - waiting);
+        let parsed = wire::parse_frame_hinted(frame, &mut feed.parsed[buffer], Some(hint));
         self.apply_pending();
         let feed = &mut *self.feed;
         if let Err(reason) = parsed {
@@ -49,17 +50,19 @@ impl<'f> Batch<'f> {
             self.settle(Err(reason));
             return;
         }
-        std::mem::swap(&mut feed.parsed, &mut feed.lookahead);
-        if let Err(reason) = feed.state.check(&feed.parsed, true) {
-            feed.state.stats.reject(reason, frame);
-            self.settle(Err(reason));
-        } else if feed.parsed.replies.is_empty() {
-            self.pending = true;
-        } else {
-            let rows = feed
-                .state
-                .apply_checked(&feed.parsed, frame, self.recv_time);
-            self.settle(Ok(rows));
+        let parsed = &feed.parsed[buffer];
+        match feed.state.check(parsed, true) {
+            Err(reason) => {
+                feed.state.stats.reject(reason, frame);
+                self.settle(Err(reason));
+            }
+            Ok(checked) if parsed.replies.is_empty() => self.pending = Some((buffer, checked)),
+            Ok(checked) => {
+                let rows = feed
+                    .state
+                    .apply_checked(parsed, checked, frame, self.recv_time);
+                self.settle(Ok(rows));
+            }
         }
     }
 
@@ -80,9 +83,11 @@ impl<'f> Batch<'f> {
 
     /// Applies the frame waiting, if any (it needs no frame text: a frame with replies never waits).
     fn apply_pending(&mut self) {
-        if std::mem::take(&mut self.pending) {
+        if let Some((waiting, checked)) = self.pending.take() {
             let feed = &mut *self.feed;
-            let rows = feed.state.apply_checked(&feed.parsed, &[], self.recv_time);
+            let rows =
+                feed.state
+                    .apply_checked(&feed.parsed[waiting], checked, &[], self.recv_time);
             self.settle(Ok(rows));
         }
     }

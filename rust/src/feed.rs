@@ -355,7 +355,7 @@ impl State {
                 return Err(Reject::SymbolCapacity);
             };
             self.book_ids.push(id);
-            prefetch(&self.books[id as usize]);
+            prefetch(&self.books, id as usize);
         }
         Ok(Checked::Lists)
     }
@@ -364,9 +364,9 @@ impl State {
     #[inline(always)]
     fn prefetch_trade_rows(&self, id: u32) {
         for series in &self.bars {
-            prefetch(&series.current()[id as usize]);
+            prefetch(series.current(), id as usize);
         }
-        prefetch(&self.last_update[id as usize]);
+        prefetch(&self.last_update, id as usize);
     }
 
     /// Resolves a trade's code (adding it when new) and refuses a duplicate: its symbol's id and slot. On error

@@ -3,10 +3,11 @@
 
 use crate::wire::Code;
 
-/// Asks the CPU to start loading every cache line of `value`.
+/// Asks the CPU to start loading every cache line of `rows[index]`. No bounds check: an index past the end
+/// only prefetches memory nothing reads.
 #[inline(always)]
-pub(crate) fn prefetch<T>(value: &T) {
-    let start = std::ptr::from_ref(value).cast::<i8>();
+pub(crate) fn prefetch<T>(rows: &[T], index: usize) {
+    let start = rows.as_ptr().wrapping_add(index).cast::<i8>();
     for offset in (0..size_of::<T>()).step_by(64) {
         prefetch_address(start.wrapping_add(offset));
     }

@@ -3,9 +3,9 @@
 //! Python's asyncio owns the socket: its `BufferedProtocol` reads straight into [`FeedStream::buffer`] (the free
 //! tail of the deframer's fixed receive buffer) and reports the count to [`FeedStream::received`], which deframes
 //! every complete frame and applies the read's text messages as one `feed::Batch` (each with the result
-//! `Feed::ingest` would give it, each frame's memory fetched while the next is parsed). Everything Python must act on (replies
-//! and other frames that applied no rows, pings, a close, a protocol error) is flagged by `needs_attention` and
-//! taken with `take_attention`.
+//! `Feed::ingest` would give it, each frame's memory fetched while the next is parsed). Everything Python must act
+//! on (replies and other frames that applied no rows, pings, a close, a protocol error) is flagged by
+//! `needs_attention` and taken with `take_attention`.
 
 use std::ffi::c_void;
 

@@ -1,10 +1,10 @@
-//! Instructions per message of `Feed::ingest` and of the parser alone on the feed benchmarks' streams, counted by
+//! Instructions per message of `Feed::ingest`, of the parser alone and of a `Batch` on the feed benchmarks' streams, counted by
 //! valgrind's callgrind. Unlike a time, an instruction count is the same on every run whatever else the machine
 //! is doing, so a change to the core shows up exactly on these shared, noisy machines (it does not see cache
 //! misses: the `feed` benchmark's times do).
 //!
 //! `cargo bench --bench instructions` runs this binary again under `valgrind --tool=callgrind` once per stream
-//! and mode, counting only inside [`measured`], and prints a table. Given `<stream> <mode>` it is that child.
+//! and mode, counting only inside [`measured`] and [`measured_batch`], and prints a table. Given `<stream> <mode>` it is that child.
 
 use std::hint::black_box;
 use std::process::{Command, ExitCode};
@@ -19,8 +19,9 @@ use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, TRADES_PER
 /// The streams counted, by the names the `feed` benchmark gives them.
 const STREAMS: [&str; 3] = ["tick", "quote10", "ws_ksp_50"];
 
-/// What is counted for each stream: the whole ingest, or the parser alone.
-const MODES: [&str; 2] = ["ingest", "parse"];
+/// What is counted for each stream: the whole ingest a frame at a time, the parser alone, or the whole ingest
+/// as one [`_kfeed::feed::Batch`].
+const MODES: [&str; 3] = ["ingest", "parse", "batch"];
 
 /// The frames of the stream called `name`, and how many messages (frames, or trades for `/ws_ksp`) they hold.
 fn stream(name: &str) -> Option<(Vec<String>, usize)> {
@@ -38,7 +39,8 @@ fn stream(name: &str) -> Option<(Vec<String>, usize)> {
     Some((frames, messages))
 }
 
-/// The work counted: every frame ingested into a feed built beforehand, or only parsed.
+/// The work counted: every frame ingested into a feed built beforehand, or only parsed; returns how many frames
+/// were taken.
 #[inline(never)]
 fn measured(mode: &str, feed: &mut Feed, parsed: &mut Parsed, frames: &[String]) -> usize {
     let mut ok = 0;
@@ -54,6 +56,18 @@ fn measured(mode: &str, feed: &mut Feed, parsed: &mut Parsed, frames: &[String])
     ok
 }
 
+/// The work counted in the batch mode: every frame ingested as one batch into a feed built beforehand; returns
+/// how many frames were taken. Apart from [`measured`], so that neither changes how the other is compiled.
+#[inline(never)]
+fn measured_batch(feed: &mut Feed, frames: &[String]) -> usize {
+    let mut batch = feed.batch(0);
+    for frame in frames {
+        batch.ingest(black_box(frame.as_bytes()));
+    }
+    batch.finish();
+    frames.len() - batch.without_rows()
+}
+
 /// The child: counts nothing itself (callgrind does), but checks that every frame was taken.
 fn child(name: &str, mode: &str) -> ExitCode {
     let Some((frames, _)) = stream(name) else {
@@ -61,7 +75,11 @@ fn child(name: &str, mode: &str) -> ExitCode {
         return ExitCode::FAILURE;
     };
     let mut feed = fresh_feed();
-    let ok = measured(mode, &mut feed, &mut Parsed::new(), &frames);
+    let ok = if mode == "batch" {
+        measured_batch(&mut feed, &frames)
+    } else {
+        measured(mode, &mut feed, &mut Parsed::new(), &frames)
+    };
     if ok == frames.len() {
         ExitCode::SUCCESS
     } else {
@@ -104,20 +122,24 @@ fn main() -> ExitCode {
     }
     println!("instructions per message (callgrind; frames from benches/common/streams.rs)");
     println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10}",
-        "stream", "messages", "ingest", "parse", "apply"
+        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "stream", "messages", "ingest", "parse", "apply", "batch"
     );
     for name in STREAMS {
         let Some((_, messages)) = stream(name) else {
             continue;
         };
         let per_message = |mode| count(name, mode).map(|n| n as f64 / messages as f64);
-        match (per_message("ingest"), per_message("parse")) {
-            (Ok(ingest), Ok(parse)) => println!(
-                "{name:<12} {messages:>10} {ingest:>10.0} {parse:>10.0} {:>10.0}",
+        match (
+            per_message("ingest"),
+            per_message("parse"),
+            per_message("batch"),
+        ) {
+            (Ok(ingest), Ok(parse), Ok(batch)) => println!(
+                "{name:<12} {messages:>10} {ingest:>10.0} {parse:>10.0} {:>10.0} {batch:>10.0}",
                 ingest - parse
             ),
-            (Err(e), _) | (_, Err(e)) => {
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                 eprintln!("{e}");
                 return ExitCode::FAILURE;
             }

@@ -101,6 +101,11 @@ impl Stream {
     }
 }
 
+/// Criterion's total time for `iters` runs, each timing itself (what it builds first is not timed).
+fn total(iters: u64, mut run: impl FnMut() -> Duration) -> Duration {
+    (0..iters).map(|_| run()).sum()
+}
+
 fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows: usize) {
     let stream = Stream::new(frames);
     let bytes = stream.bytes.len();
@@ -112,43 +117,37 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
     let mut buffer = vec![0u8; READ_BYTES];
     group.bench_function(format!("{name}/{}x", stream.frames), |b| {
         b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| {
-                    let mut feed = fresh_feed();
-                    stream.timed(&mut buffer, |_, frame| {
-                        black_box(feed.ingest(black_box(frame), 0)).ok();
-                    })
+            total(iters, || {
+                let mut feed = fresh_feed();
+                stream.timed(&mut buffer, |_, frame| {
+                    black_box(feed.ingest(black_box(frame), 0)).ok();
                 })
-                .sum()
+            })
         });
     });
     group.bench_function(format!("{name}/{}x/batch", stream.frames), |b| {
         b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| {
-                    let mut feed = fresh_feed();
-                    stream.timed_reads(&mut buffer, |_, frames| {
-                        let mut batch = feed.batch(0);
-                        for frame in frames {
-                            batch.ingest(black_box(frame));
-                        }
-                        batch.finish();
-                        black_box(batch.rows());
-                    })
+            total(iters, || {
+                let mut feed = fresh_feed();
+                stream.timed_reads(&mut buffer, |_, frames| {
+                    let mut batch = feed.batch(0);
+                    for frame in frames {
+                        batch.ingest(black_box(frame));
+                    }
+                    batch.finish();
+                    black_box(batch.rows());
                 })
-                .sum()
+            })
         });
     });
     let mut parsed = Parsed::new();
     group.bench_function(format!("{name}/{}x/parse_only", stream.frames), |b| {
         b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| {
-                    stream.timed(&mut buffer, |_, frame| {
-                        black_box(parse_frame(black_box(frame), &mut parsed)).ok();
-                    })
+            total(iters, || {
+                stream.timed(&mut buffer, |_, frame| {
+                    black_box(parse_frame(black_box(frame), &mut parsed)).ok();
                 })
-                .sum()
+            })
         });
     });
     let preparsed: Vec<Parsed> = stream
@@ -165,14 +164,12 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
         .collect();
     group.bench_function(format!("{name}/{}x/apply_only", stream.frames), |b| {
         b.iter_custom(|iters| {
-            (0..iters)
-                .map(|_| {
-                    let mut feed = fresh_feed();
-                    stream.timed(&mut buffer, |i, frame| {
-                        black_box(feed.apply_parsed(&preparsed[i], frame, 0)).ok();
-                    })
+            total(iters, || {
+                let mut feed = fresh_feed();
+                stream.timed(&mut buffer, |i, frame| {
+                    black_box(feed.apply_parsed(&preparsed[i], frame, 0)).ok();
                 })
-                .sum()
+            })
         });
     });
     group.finish();

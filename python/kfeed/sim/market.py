@@ -22,6 +22,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, overload
 
+from kfeed.krx_calendar import last_session_day
 from kfeed.sim import krx
 from kfeed.sim.clock import KST, SimClock
 from kfeed.sim.universe import TYPICAL_TRADE_NOTIONAL, IndexState, Issue, TradeLog, Universe, option_value
@@ -134,7 +135,7 @@ class Market:
         self.calendar_date = trading_date or datetime.datetime.now(KST).date()
         """The exchange's today, after which every date is in the future: today in KST when the simulator runs
         today's session or, on a day without one, the last (the default), else the configured trading date."""
-        trading_date = trading_date or krx.calendar().on_or_before(self.calendar_date)
+        trading_date = trading_date or last_session_day(self.calendar_date)
         self.seed = seed
         self.rate = float(rate)
         self.clock = SimClock(trading_date, start, speed)

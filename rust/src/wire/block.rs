@@ -1,5 +1,85 @@
-//! Sixteen bytes compared at once: which bytes of two 16-byte blocks are equal, as a 16-bit mask. On `x86_64` it
-//! is three vector instructions (SSE2, part of every `x86_64` CPU); elsewhere a word-at-a-time equivalent.
+//! Sixteen bytes compared at once: which bytes of two 16-byte blocks are equal, as a 16-bit mask (on `x86_64`
+//! three vector instructions, SSE2 being part of every `x86_64` CPU; elsewhere a word-at-a-time equivalent), and
+//! [`Text`], a constant text compared with a padded frame that way.
+
+use super::padded::Padded;
+
+/// A constant text of at most `16 * N` bytes as `N` 16-byte blocks, compared with a padded frame sixteen bytes at
+/// a time: a push's prefix, and the texts between the values of a learned shape.
+#[derive(Clone, Copy)]
+pub(crate) struct Text<const N: usize> {
+    /// The text's bytes, little-endian, zero past its end.
+    blocks: [u128; N],
+    /// Bit `i` set for each byte `i` past the text's end, up to bit 63 (those bytes match anything).
+    beyond: u64,
+    /// Bytes of text.
+    len: u8,
+}
+
+impl<const N: usize> Text<N> {
+    /// No text: matches anywhere.
+    pub const EMPTY: Self = Self::new(b"");
+
+    /// The text `text`, which must be at most `16 * N` bytes and hold no zero byte (checked when compiled).
+    pub const fn new(text: &[u8]) -> Self {
+        match Self::build(text) {
+            Some(compared) => compared,
+            None => panic!("a text fits its blocks and holds no zero byte"),
+        }
+    }
+
+    /// The text `frame[from..to]`, when it lies in the frame, fits the blocks and holds no zero byte.
+    pub fn of(frame: Padded<'_>, from: usize, to: usize) -> Option<Self> {
+        Self::build(frame.frame().get(from..to)?)
+    }
+
+    /// `text` as blocks, or `None` when it is longer than `16 * N` bytes or holds a zero byte (the pad past a
+    /// frame's end must match no text).
+    const fn build(text: &[u8]) -> Option<Self> {
+        // A padded frame can be read at most 64 bytes past any offset inside it.
+        assert!(16 * N <= 64, "the blocks fit the pad");
+        if text.len() > 16 * N {
+            return None;
+        }
+        let mut blocks = [0u128; N];
+        let mut i = 0;
+        while i < text.len() {
+            if text[i] == 0 {
+                return None;
+            }
+            blocks[i / 16] |= (text[i] as u128) << (8 * (i % 16));
+            i += 1;
+        }
+        Some(Self {
+            blocks,
+            beyond: match u64::MAX.checked_shl(text.len() as u32) {
+                Some(beyond) => beyond,
+                None => 0,
+            },
+            len: text.len() as u8,
+        })
+    }
+
+    /// Bytes of text.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        usize::from(self.len)
+    }
+
+    /// True when `frame` continues at `at` with exactly this text.
+    #[inline(always)]
+    pub fn matches(&self, frame: Padded<'_>, at: usize) -> bool {
+        // A text of at most 16 bytes is decided by its first block (`beyond` covers every later one).
+        let mut equal = u64::from(equal_bytes(frame.block(at), self.blocks[0])) | self.beyond;
+        if equal == u64::MAX {
+            return true;
+        }
+        for i in 1..N {
+            equal |= u64::from(equal_bytes(frame.block(at + 16 * i), self.blocks[i])) << (16 * i);
+        }
+        equal == u64::MAX
+    }
+}
 
 /// Bit `i` is set when byte `i` of `a` equals byte `i` of `b` (bytes in little-endian order).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
@@ -42,6 +122,40 @@ fn portable_equal_bytes(a: u128, b: u128) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::padded::PadBuffer;
+
+    #[test]
+    fn a_text_matches_exactly_its_bytes() {
+        let mut buffer = Box::new(PadBuffer::EMPTY);
+        let frame = buffer
+            .load(br#"{"jsonrpc":"2.0","method":"push","params":{"isuSrtCd":"000210"}}"#)
+            .unwrap();
+        let prefix = Text::<3>::new(br#"{"jsonrpc":"2.0","method":"push","params":"#);
+        assert_eq!(prefix.len(), 42);
+        assert!(prefix.matches(frame, 0));
+        assert!(!prefix.matches(frame, 1));
+        let sixteen = Text::<2>::new(br#"{"jsonrpc":"2.0""#);
+        assert!(
+            sixteen.matches(frame, 0),
+            "a text ending on a block's last byte"
+        );
+        let key = Text::<2>::new(br#""isuSrtCd":""#);
+        assert!(key.matches(frame, 43));
+        assert!(!Text::<2>::new(br#""isuSrtCd":"000211"#).matches(frame, 43));
+        assert!(Text::<2>::EMPTY.matches(frame, 7));
+        let full = Text::<4>::new(&frame.frame()[..64]);
+        assert!(
+            full.matches(frame, 0) && !full.matches(frame, 1),
+            "a text filling every block"
+        );
+        let mut other = Box::new(PadBuffer::EMPTY);
+        let cut = other.load(br#"{"jsonrpc":"2.0","method":"pu"#).unwrap();
+        assert!(!prefix.matches(cut, 0), "the zero pad matches no text");
+        let late = other
+            .load(br#"{"jsonrpc":"2.0","method":"push","params"x"#)
+            .unwrap();
+        assert!(!prefix.matches(late, 0), "a difference in the last block");
+    }
 
     fn plain(a: u128, b: u128) -> u32 {
         let (a, b) = (a.to_le_bytes(), b.to_le_bytes());

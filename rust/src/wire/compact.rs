@@ -331,7 +331,7 @@ impl Fields {
             Kind::Skip if quoted => plain_string_end(buf, at)?,
             Kind::Skip => {
                 let digits = at + usize::from(buf.byte(at) == b'-');
-                number::price_fast(buf, digits, DELIMITED)?.1
+                number::price_fast(buf, digits, delimited)?.1
             }
             Kind::Side => {
                 let (digit, after) = (buf.byte(at), buf.byte(at + 1));

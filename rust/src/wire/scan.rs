@@ -1,7 +1,7 @@
 //! Byte scanner over one borrowed frame: whitespace, strings, object keys and fully validated skips of any
 //! JSON value, with a fixed nesting limit. It never allocates; what it finds is returned as spans of the frame.
 
-use super::block::equal_bytes;
+use super::block::Text;
 use super::number;
 use super::padded::Padded;
 use crate::error::Reject;
@@ -29,35 +29,19 @@ pub(crate) struct Scanner<'a> {
     padded: Option<Padded<'a>>,
 }
 
-/// A constant byte string of at most `16 * N` bytes, held as zero-padded little-endian 16-byte blocks, for
-/// [`Scanner::eat_prefix`] to compare sixteen bytes at a time.
+/// A constant byte string of at most `16 * N` bytes that [`Scanner::eat_prefix`] consumes: a padded frame is
+/// compared with its [`Text`], an unpadded one with the bytes.
 pub(crate) struct Prefix<const N: usize> {
     text: &'static [u8],
-    blocks: [u128; N],
-    /// Per block, bit `i` set for each byte `i` past the text (and bits 16 to 31), so a block matches when its
-    /// [`equal_bytes`] mask with these bits set is all ones.
-    beyond: [u32; N],
+    compared: Text<N>,
 }
 
 impl<const N: usize> Prefix<N> {
-    /// The prefix `text`; it must be at most `16 * N` bytes, and `N` blocks at most 64 bytes (a padded frame
-    /// can be read that far past any offset inside it).
+    /// The prefix `text`, under the rules of [`Text::new`].
     pub const fn new(text: &'static [u8]) -> Self {
-        assert!(
-            text.len() <= 16 * N && N <= 4,
-            "a prefix fits its blocks and the pad"
-        );
-        let (mut blocks, mut beyond) = ([0u128; N], [u32::MAX; N]);
-        let mut i = 0;
-        while i < text.len() {
-            blocks[i / 16] |= (text[i] as u128) << (8 * (i % 16));
-            beyond[i / 16] &= !(1 << (i % 16));
-            i += 1;
-        }
         Self {
             text,
-            blocks,
-            beyond,
+            compared: Text::new(text),
         }
     }
 }
@@ -152,10 +136,7 @@ impl<'a> Scanner<'a> {
     #[inline(always)]
     pub fn eat_prefix<const N: usize>(&mut self, prefix: &Prefix<N>) -> bool {
         let matched = match self.padded {
-            Some(frame) => (0..N).all(|i| {
-                equal_bytes(frame.block(self.pos + 16 * i), prefix.blocks[i]) | prefix.beyond[i]
-                    == u32::MAX
-            }),
+            Some(frame) => prefix.compared.matches(frame, self.pos),
             None => self.buf[self.pos..].starts_with(prefix.text),
         };
         if matched {

@@ -7,7 +7,7 @@
 //! as every byte of its text matches, and where it stops the per-key fast path (or the general path) reads
 //! on, so results never depend on it. A shape is learned from an object the per-key fast path read whole.
 
-use super::block::equal_bytes;
+use super::block;
 use super::fields::Fields;
 use super::keys::{KeySet, Kind};
 use super::msg::Source;
@@ -43,53 +43,14 @@ impl ShapeSlot {
     }
 }
 
-/// Constant text of up to [`MAX_TEXT`] bytes as two 16-byte blocks, compared sixteen bytes at a time.
-#[derive(Clone, Copy)]
-struct Text {
-    /// The text's bytes, little-endian, zero past its end.
-    blocks: [u128; 2],
-    /// Bit `i` set for each byte `i` past the text's end (those bytes match anything).
-    beyond: u32,
-    /// Bytes of text.
-    len: u8,
-}
+/// A constant text of a shape, of up to [`MAX_TEXT`] bytes.
+type Text = block::Text<{ MAX_TEXT / 16 }>;
 
-impl Text {
-    /// No text (matches anywhere; only ever part of a shape of no steps, which is never walked).
-    const EMPTY: Text = Text {
-        blocks: [0; 2],
-        beyond: u32::MAX,
-        len: 0,
-    };
-
-    /// The text `frame[from..to]`, when it is at most [`MAX_TEXT`] bytes.
-    fn of(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
-        let len = to.checked_sub(from).filter(|&n| n <= MAX_TEXT)?;
-        let (words, _) = frame.masked_words::<4>(from, len);
-        let block = |i: usize| u128::from(words[2 * i]) | u128::from(words[2 * i + 1]) << 64;
-        Some(Text {
-            blocks: [block(0), block(1)],
-            beyond: u32::MAX.checked_shl(len as u32).unwrap_or(0),
-            len: len as u8,
-        })
-    }
-
-    /// The text `frame[from..to]` that follows a value, when it is at most [`MAX_TEXT`] bytes and starts with
-    /// no byte that continues a number: a shape walk reads numbers as delimited by it. (After a value the fast
-    /// path read there is only a `,` or a `}`, so this refuses nothing it learns from.)
-    fn after_value(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
-        Text::of(frame, from, to).filter(|_| !continues_number(frame.byte(from)))
-    }
-
-    /// True when `frame` continues at `at` with exactly this text (the zero pad past the frame's end matches
-    /// no text, which holds no zero byte).
-    #[inline(always)]
-    fn matches(&self, frame: Padded<'_>, at: usize) -> bool {
-        // `beyond` covers bytes 16..32 of a text of at most 16, so the first block alone decides it.
-        let near = equal_bytes(frame.block(at), self.blocks[0]) | self.beyond;
-        near == u32::MAX
-            || near | equal_bytes(frame.block(at + 16), self.blocks[1]) << 16 == u32::MAX
-    }
+/// The text `frame[from..to]` that follows a value, when it is at most [`MAX_TEXT`] bytes and starts with no byte
+/// that continues a number: a shape walk reads numbers as delimited by it. (After a value the fast path read there
+/// is only a `,` or a `}`, so this refuses nothing it learns from.)
+fn after_value(frame: Padded<'_>, from: usize, to: usize) -> Option<Text> {
+    Text::of(frame, from, to).filter(|_| !continues_number(frame.byte(from)))
 }
 
 /// One member of a shape: how its value is read, and the text from the end of its value to the start of the
@@ -208,10 +169,10 @@ impl Shapes {
             if shape.len == 0 || seen.meets(shape.set) || !shape.head.matches(frame, anchor) {
                 break 'stop (anchor, 0, !seen.meets(shape.set));
             }
-            let mut at = anchor + usize::from(shape.head.len);
+            let mut at = anchor + shape.head.len();
             for (i, step) in shape.steps[..usize::from(shape.len)].iter().enumerate() {
                 // Numbers are read as delimited by the step's text, which starts with no byte that continues
-                // one (see `Text::after_value`); where the text differs, a number that continues is unread.
+                // one (see `after_value`); where the text differs, a number that continues is unread.
                 let end = if step.quoted {
                     fields.value_fast::<true, true>(frame, at, step.bit, step.kind)
                 } else {
@@ -226,7 +187,7 @@ impl Shapes {
                     }
                     break 'stop (end, i + 1, true);
                 }
-                at = end + usize::from(step.after.len);
+                at = end + step.after.len();
             }
             return Walk::Closed {
                 end: at,
@@ -280,7 +241,7 @@ impl Shapes {
         let shape = &mut self.shapes[l.slot];
         let text = match l.steps {
             0 => Text::of(frame, l.last_end, value),
-            _ => Text::after_value(frame, l.last_end, value),
+            _ => after_value(frame, l.last_end, value),
         };
         let Some(text) = text.filter(|_| l.steps < MAX_STEPS) else {
             self.learning = None;
@@ -309,7 +270,7 @@ impl Shapes {
             return;
         };
         let shape = &mut self.shapes[l.slot];
-        let Some(text) = Text::after_value(frame, l.last_end, close) else {
+        let Some(text) = after_value(frame, l.last_end, close) else {
             return;
         };
         let Some(last) = l.steps.checked_sub(1) else {
@@ -333,7 +294,7 @@ impl Shapes {
 #[inline(always)]
 fn at_value_end(shape: &Shape, i: usize, anchor: usize, value: usize) -> usize {
     match i.checked_sub(1) {
-        Some(previous) => value - usize::from(shape.steps[previous].after.len),
+        Some(previous) => value - shape.steps[previous].after.len(),
         None => anchor,
     }
 }
@@ -355,7 +316,7 @@ mod tests {
         assert!(short.matches(frame, 1));
         assert!(!short.matches(frame, 2));
         let long = Text::of(frame, 19, 44).unwrap();
-        assert_eq!(long.len, 25);
+        assert_eq!(long.len(), 25);
         assert!(long.matches(frame, 19));
         let other = padded(br#"{"isuSrtCd":"000210","askStep10BstordRqtx":"5"}"#);
         assert!(!long.matches(other, 19), "a difference past 16 bytes");

@@ -3,6 +3,9 @@
 //! the constant text between two values per member and that member's value parser: no key lookup, no
 //! per-key prediction and no duplicate check per member (a shape's keys are distinct by construction).
 //!
+//! The short member sequences the protocol documents (tick, quote, `/ws_ksp` elements) are walked by compiled code
+//! of their own ([`plan`]); any other is interpreted a step at a time.
+//!
 //! A cache only, like the per-key predictions of [`super::key_order::KeyOrder`]: a shape is taken only as far
 //! as every byte of its text matches, and where it stops the per-key fast path (or the general path) reads
 //! on, so results never depend on it. A shape is learned from an object the per-key fast path read whole.
@@ -13,6 +16,9 @@ use super::keys::{KeySet, Kind};
 use super::msg::Source;
 use super::number::continues_number;
 use super::padded::Padded;
+use plan::{Form, Objects, Plan};
+
+mod plan;
 
 /// Most members a shape holds (a quote10 push has about 50).
 const MAX_STEPS: usize = 64;
@@ -33,6 +39,15 @@ pub(crate) enum ShapeSlot {
 }
 
 impl ShapeSlot {
+    /// The objects the shape of this slot reads.
+    #[inline(always)]
+    fn objects(self) -> Objects {
+        match self {
+            ShapeSlot::Market => Objects::Market,
+            ShapeSlot::Preset(_) => Objects::Preset,
+        }
+    }
+
     /// Index of the slot in [`Shapes`].
     #[inline(always)]
     fn index(self) -> usize {
@@ -61,18 +76,51 @@ struct Step {
     /// The key's bit.
     bit: u8,
     /// How its value is read.
-    kind: Kind,
-    /// The value is a string (the text before it ends with its opening quote).
-    quoted: bool,
+    form: Form,
 }
 
 impl Step {
     const EMPTY: Step = Step {
         after: Text::EMPTY,
         bit: 0,
-        kind: Kind::Skip,
-        quoted: false,
+        form: Form::bare(Kind::Skip),
     };
+}
+
+/// Why a walk stopped at a step.
+#[derive(Clone, Copy)]
+enum Stop {
+    /// The fast path cannot read the value (the shape is kept).
+    Unread,
+    /// The text after the value, which ends at this offset, differs (the shape is learned anew from there).
+    Differs(usize),
+}
+
+/// Reads the value of `step` at `at`, as `form` says (the step's own form, or the same as a constant the
+/// compiler folds), and the text after it: the offset of the next value.
+#[inline(always)]
+fn read_step(
+    fields: &mut Fields,
+    frame: Padded<'_>,
+    at: usize,
+    step: &Step,
+    form: Form,
+) -> Result<usize, Stop> {
+    // Numbers are read as delimited by the step's text, which starts with no byte that continues one (see
+    // `after_value`); where the text differs, a number that continues is unread.
+    let end = if form.quoted {
+        fields.value_fast::<true, true>(frame, at, step.bit, form.kind)
+    } else {
+        fields.value_fast::<false, true>(frame, at, step.bit, form.kind)
+    };
+    let end = end.ok_or(Stop::Unread)?;
+    if step.after.matches(frame, end) {
+        Ok(end + step.after.len())
+    } else if continues_number(frame.byte(end)) {
+        Err(Stop::Unread)
+    } else {
+        Err(Stop::Differs(end))
+    }
 }
 
 /// The member sequence of one kind of object, from its anchor (where the shape starts: the first member of a
@@ -86,6 +134,8 @@ struct Shape {
     len: u8,
     /// The keys of every step.
     set: KeySet,
+    /// The compiled walk of its forms, if any.
+    plan: Plan,
 }
 
 impl Shape {
@@ -94,6 +144,7 @@ impl Shape {
         steps: [Step::EMPTY; MAX_STEPS],
         len: 0,
         set: KeySet::EMPTY,
+        plan: Plan::NONE,
     };
 
     /// The keys of the first `done` steps and the bit of the last of them.
@@ -124,7 +175,7 @@ pub(crate) enum Walk {
 /// A shape being learned: the slot it goes to, steps recorded so far and the end of the last value.
 #[derive(Clone, Copy)]
 struct Learning {
-    slot: usize,
+    slot: ShapeSlot,
     steps: usize,
     last_end: usize,
 }
@@ -169,44 +220,37 @@ impl Shapes {
             if shape.len == 0 || seen.meets(shape.set) || !shape.head.matches(frame, anchor) {
                 break 'stop (anchor, 0, !seen.meets(shape.set));
             }
-            let mut at = anchor + shape.head.len();
-            for (i, step) in shape.steps[..usize::from(shape.len)].iter().enumerate() {
-                // Numbers are read as delimited by the step's text, which starts with no byte that continues
-                // one (see `after_value`); where the text differs, a number that continues is unread.
-                let end = if step.quoted {
-                    fields.value_fast::<true, true>(frame, at, step.bit, step.kind)
-                } else {
-                    fields.value_fast::<false, true>(frame, at, step.bit, step.kind)
-                };
-                let Some(end) = end else {
-                    break 'stop (at_value_end(shape, i, anchor, at), i, false);
-                };
-                if !step.after.matches(frame, end) {
-                    if continues_number(frame.byte(end)) {
-                        break 'stop (at_value_end(shape, i, anchor, at), i, false);
+            let at = anchor + shape.head.len();
+            let len = usize::from(shape.len);
+            match shape
+                .plan
+                .walk(slot.objects(), &shape.steps, len, fields, frame, at)
+            {
+                Ok(end) => {
+                    return Walk::Closed {
+                        end,
+                        keys: shape.set,
                     }
-                    break 'stop (end, i + 1, true);
                 }
-                at = end + step.after.len();
+                Err((i, _, Stop::Differs(end))) => break 'stop (end, i + 1, true),
+                Err((i, value, Stop::Unread)) => {
+                    break 'stop (at_value_end(shape, i, anchor, value), i, false)
+                }
             }
-            return Walk::Closed {
-                end: at,
-                keys: shape.set,
-            };
         };
-        self.stopped(index, at, done, differs)
+        self.stopped(slot, at, done, differs)
     }
 
-    /// The walk of the shape of `index` that stopped at `at` after its first `done` steps; where its text
+    /// The walk of the shape of `slot` that stopped at `at` after its first `done` steps; where its text
     /// `differs`, learning starts there (the steps that matched are kept).
     #[cold]
-    fn stopped(&mut self, index: usize, at: usize, done: usize, differs: bool) -> Walk {
-        let shape = &mut self.shapes[index];
+    fn stopped(&mut self, slot: ShapeSlot, at: usize, done: usize, differs: bool) -> Walk {
+        let shape = &mut self.shapes[slot.index()];
         let (keys, last) = shape.prefix(done);
         if differs {
             shape.len = 0;
             self.learning = Some(Learning {
-                slot: index,
+                slot,
                 steps: done,
                 last_end: at,
             });
@@ -238,7 +282,7 @@ impl Shapes {
         quoted: bool,
     ) {
         let Some(mut l) = self.learning else { return };
-        let shape = &mut self.shapes[l.slot];
+        let shape = &mut self.shapes[l.slot.index()];
         let text = match l.steps {
             0 => Text::of(frame, l.last_end, value),
             _ => after_value(frame, l.last_end, value),
@@ -254,8 +298,7 @@ impl Shapes {
         shape.steps[l.steps] = Step {
             after: Text::EMPTY,
             bit,
-            kind,
-            quoted,
+            form: Form { kind, quoted },
         };
         l.steps += 1;
         l.last_end = end;
@@ -269,7 +312,7 @@ impl Shapes {
         let Some(l) = self.learning.take() else {
             return;
         };
-        let shape = &mut self.shapes[l.slot];
+        let shape = &mut self.shapes[l.slot.index()];
         let Some(text) = after_value(frame, l.last_end, close) else {
             return;
         };
@@ -280,6 +323,7 @@ impl Shapes {
         let (set, _) = shape.prefix(l.steps);
         shape.set = set;
         shape.len = l.steps as u8;
+        shape.plan = Plan::of(l.slot.objects(), &shape.steps[..l.steps]);
     }
 
     /// Gives up learning (the object left the fast path).
@@ -287,6 +331,21 @@ impl Shapes {
     pub fn abandon(&mut self) {
         self.learning = None;
     }
+}
+
+/// Walks `steps` from the value at `at` a step at a time: the offset after the last step's text, or the index of
+/// the step that stopped, the offset of its value and why.
+#[inline(always)]
+fn walk_steps(
+    steps: &[Step],
+    fields: &mut Fields,
+    frame: Padded<'_>,
+    mut at: usize,
+) -> Result<usize, (usize, usize, Stop)> {
+    for (i, step) in steps.iter().enumerate() {
+        at = read_step(fields, frame, at, step, step.form).map_err(|stop| (i, at, stop))?;
+    }
+    Ok(at)
 }
 
 /// Where a walk whose value `i` (starting at `value`) failed stops: at the end of value `i - 1`, where the text

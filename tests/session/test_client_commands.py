@@ -89,13 +89,19 @@ def test_sigint_closes_a_watch_cleanly() -> None:
     config = SimConfig(start="10:00:00", speed=5.0)
     with SimProcess.start(config) as sim:
         env = dict(os.environ, KFEED_KEY=config.key)
-        watcher = subprocess.Popen(
-            [sys.executable, "-m", "kfeed.cli", "watch", "--url", sim.url, "--symbols", "005930"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        # The watcher starts with SIGINT handled, as from a terminal: a test run started in the background without
+        # job control ignores SIGINT, and a child would inherit that (and rightly keep ignoring it).
+        previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            watcher = subprocess.Popen(
+                [sys.executable, "-m", "kfeed.cli", "watch", "--url", sim.url, "--symbols", "005930"],
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        finally:
+            signal.signal(signal.SIGINT, previous)
         assert watcher.stdout is not None
         first = watcher.stdout.readline()
         assert first.startswith("health=live"), first

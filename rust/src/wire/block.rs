@@ -1,6 +1,6 @@
-//! Sixteen bytes compared at once: which bytes of two 16-byte blocks are equal, as a 16-bit mask (on `x86_64`
-//! three vector instructions, SSE2 being part of every `x86_64` CPU; elsewhere a word-at-a-time equivalent), and
-//! [`Text`], a constant text compared with a padded frame that way.
+//! Sixteen bytes tested at once: which bytes of two 16-byte blocks are equal, and which bytes of one are ASCII
+//! digits, each as a 16-bit mask (on `x86_64` a few vector instructions, SSE2 being part of every `x86_64` CPU;
+//! elsewhere a word-at-a-time equivalent), and [`Text`], a constant text compared with a padded frame that way.
 
 use super::padded::Padded;
 
@@ -101,6 +101,60 @@ pub(crate) fn equal_bytes(a: u128, b: u128) -> u32 {
     portable_equal_bytes(a, b)
 }
 
+/// Bit `i` is set when byte `i` of `a` is an ASCII digit (bytes in little-endian order).
+#[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
+#[inline(always)]
+pub(crate) fn digit_bytes(a: u128) -> u32 {
+    use core::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
+        _mm_sub_epi8,
+    };
+    // SAFETY: these intrinsics need only SSE2, which the `cfg` above guarantees; they read no memory.
+    unsafe {
+        let a = _mm_set_epi64x((a >> 64) as i64, a as i64);
+        // Digits become 0..=9 and every other byte 10..=255 (wrapping), so a digit is a byte whose unsigned
+        // maximum with 9 is 9.
+        let nine = _mm_set1_epi8(9);
+        let offset = _mm_sub_epi8(a, _mm_set1_epi8(b'0' as i8));
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(offset, nine), nine)) as u32
+    }
+}
+
+/// Bit `i` is set when byte `i` of `a` is an ASCII digit (bytes in little-endian order).
+#[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
+#[inline(always)]
+pub(crate) fn digit_bytes(a: u128) -> u32 {
+    portable_digit_bytes(a)
+}
+
+/// [`digit_bytes`] without vector instructions (elsewhere than `x86_64`, and the reference the tests hold the
+/// vector one to).
+#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
+fn portable_digit_bytes(a: u128) -> u32 {
+    a.to_le_bytes()
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, byte)| {
+            mask | u32::from(byte.is_ascii_digit()) << i
+        })
+}
+
+/// The first `len` (at most 16) bytes of `block`, zero past them.
+#[inline(always)]
+pub(crate) fn prefix(block: u128, len: usize) -> u128 {
+    /// Entry `n` keeps the first `n` bytes.
+    const MASKS: [u128; 17] = {
+        let mut masks = [u128::MAX; 17];
+        let mut n = 0;
+        while n < 16 {
+            masks[n] = (1 << (8 * n)) - 1;
+            n += 1;
+        }
+        masks
+    };
+    block & MASKS[len.min(16)]
+}
+
 /// [`equal_bytes`] without vector instructions (elsewhere than `x86_64`, and the reference the tests hold the
 /// vector one to): each half's zero bytes of `a ^ b`, flagged exactly and then gathered into eight bits by one
 /// multiplication.
@@ -187,5 +241,24 @@ mod tests {
         }
         assert_eq!(equal_bytes(0, 0), 0xffff);
         assert_eq!(portable_equal_bytes(u128::MAX, 0), 0);
+    }
+
+    #[test]
+    fn digit_bytes_flags_exactly_the_digits() {
+        for first in 0..=255u8 {
+            // Every byte value, beside digits and the bytes next to the digit range, at every position.
+            let bytes: [u8; 16] = std::array::from_fn(|i| match i % 4 {
+                0 => first,
+                1 => b'0' + (i % 10) as u8,
+                2 => first.wrapping_add(i as u8),
+                _ => [b'/', b':', b'9', b'0'][i / 4],
+            });
+            let block = u128::from_le_bytes(bytes);
+            let want = (0..16).fold(0, |mask, i| {
+                mask | u32::from(bytes[i].is_ascii_digit()) << i
+            });
+            assert_eq!(digit_bytes(block), want, "{bytes:?}");
+            assert_eq!(portable_digit_bytes(block), want, "{bytes:?}");
+        }
     }
 }

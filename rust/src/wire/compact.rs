@@ -294,27 +294,14 @@ impl Fields {
         let slot = usize::from(bit);
         Some(match kind {
             Kind::Code => {
-                // Codes are at most twelve bytes: the closing quote is in the first two words, and every
-                // byte before it must be a letter or digit (which rules out escapes, control bytes and the
-                // `*NNN` suffix, all left to the general path).
-                let (low, high) = (buf.word(at), buf.word(at + 8));
-                let quote = bytes_equal(low, b'"');
-                let len = if quote != 0 {
-                    (quote.trailing_zeros() / 8) as usize
-                } else {
-                    8 + (bytes_equal(high, b'"').trailing_zeros() / 8) as usize
-                };
-                if !quoted || len > 12 {
+                // Codes are at most twelve bytes: the closing quote is in the first sixteen, and every byte
+                // before it must be a letter or digit (which rules out escapes, control bytes and the `*NNN`
+                // suffix, all left to the general path).
+                if !quoted {
                     return None;
                 }
-                let mask = |n: usize| match n {
-                    0 => 0,
-                    1..=7 => (1u64 << (8 * n)) - 1,
-                    _ => u64::MAX,
-                };
-                let low = low & mask(len);
-                let high = high & mask(len.saturating_sub(8));
-                self.code = Code::from_words(len, low, high as u32)?;
+                let (code, len) = Code::from_block(buf.block(at))?;
+                self.code = code;
                 self.prefetch_code();
                 at + len + 1
             }

@@ -3,25 +3,28 @@
 //! The scanner fills a [`Parsed`] completely (or rejects the frame) and only then does the feed apply it, so a
 //! bad frame never touches a ring, book or bar. Every container here is preallocated and reused across frames.
 
+use super::block::{digit_bytes, equal_bytes, prefix};
+
 /// Longest code accepted, in bytes (stocks 6, derivatives 8, indices up to 4; `*NNN` suffixes are stripped).
 pub const MAX_CODE_LEN: usize = 12;
 
 /// Book depth kept for any instrument: 10 levels for stocks, 5 used for derivatives.
 pub const MAX_LEVELS: usize = 10;
 
-/// A short code as seen on the wire with any `*NNN` suffix stripped, stored inline (no allocation).
+/// A short code as seen on the wire with any `*NNN` suffix stripped, stored inline (no allocation) as one
+/// 16-byte block: its bytes zero-padded, and its length in the last byte, so a code is built, compared and
+/// hashed whole.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
 pub struct Code {
-    len: u8,
-    bytes: [u8; MAX_CODE_LEN],
+    block: [u8; 16],
 }
+
+/// Where a [`Code`]'s block keeps its length.
+const LEN_AT: usize = 15;
 
 impl Code {
     /// The empty code (the default; not a valid instrument code).
-    pub const EMPTY: Code = Code {
-        len: 0,
-        bytes: [0; MAX_CODE_LEN],
-    };
+    pub const EMPTY: Code = Code { block: [0; 16] };
 
     /// Builds a code from its bytes; `None` when empty, too long, or not `[0-9A-Za-z]`.
     pub fn new(raw: &[u8]) -> Option<Self> {
@@ -31,86 +34,64 @@ impl Code {
         }
         // A fixed-length loop rather than a variable-length copy: codes are built once per frame and a
         // `memcpy` call costs more than the copy.
-        let mut bytes = [0u8; MAX_CODE_LEN];
-        for (i, b) in bytes.iter_mut().enumerate() {
+        let mut block = [0u8; 16];
+        for (i, b) in block[..MAX_CODE_LEN].iter_mut().enumerate() {
             if let Some(&c) = raw.get(i) {
                 *b = c;
             }
         }
-        Some(Self {
-            len: raw.len() as u8,
-            bytes,
-        })
+        block[LEN_AT] = raw.len() as u8;
+        Some(Self { block })
     }
 
-    /// Builds a code of `len` bytes (1..=12) from its bytes as two little-endian words, zero past `len`,
-    /// when they are all `[0-9A-Za-z]`: the same code as [`Code::new`] of those bytes, without a byte loop.
+    /// The code of `len` (1..=12) letters or digits `text` holds, zero past them.
     #[inline(always)]
-    pub(crate) fn from_words(len: usize, low: u64, high: u32) -> Option<Self> {
-        /// Bit 7 of each byte of `w` that is an ASCII letter or digit; `w`'s bytes must be below 0x80.
-        const fn alnum(w: u64) -> u64 {
-            const HIGHS: u64 = 0x8080_8080_8080_8080;
-            const fn at_least(w: u64, lo: u8) -> u64 {
-                w.wrapping_add(0x0101_0101_0101_0101 * (0x80 - lo as u64))
-            }
-            const fn above(w: u64, hi: u8) -> u64 {
-                w.wrapping_add(0x0101_0101_0101_0101 * (0x7f - hi as u64))
-            }
-            let lower = w | 0x2020_2020_2020_2020;
-            let digit = at_least(w, b'0') & !above(w, b'9');
-            let letter = at_least(lower, b'a') & !above(lower, b'z');
-            (digit | letter) & HIGHS
+    fn of_text(text: u128, len: usize) -> Self {
+        Self {
+            block: (text | (len as u128) << (8 * LEN_AT)).to_le_bytes(),
         }
-        /// Bit 7 of each byte of `w` that is not an ASCII digit (the lowest flagged byte is exact).
-        const fn non_digits(w: u64) -> u64 {
-            let x = w ^ 0x3030_3030_3030_3030;
-            (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
-        }
+    }
+
+    /// The code held by a string whose contents start `block` (sixteen frame bytes, little-endian) and end at its
+    /// first `"`: the code and its length in bytes, when that is 1..=12 letters or digits (anything else, a `*NNN`
+    /// suffix, an escape or a longer code, is `None`). All-digit codes, most of them, take one vector test.
+    #[inline(always)]
+    pub(crate) fn from_block(block: u128) -> Option<(Self, usize)> {
+        const QUOTES: u128 = u128::from_le_bytes([b'"'; 16]);
+        let len = equal_bytes(block, QUOTES).trailing_zeros() as usize;
         if len == 0 || len > MAX_CODE_LEN {
             return None;
         }
-        // Bytes past `len` are filled with '0' so that only the code's own bytes can fail the check.
-        let fill = |w: u64, n: usize| {
-            if n >= 8 {
-                w
-            } else {
-                w | (0x3030_3030_3030_3030 & !((1u64 << (8 * n)) - 1))
-            }
-        };
-        let high_len = len.saturating_sub(8);
-        let (a, b) = (fill(low, len), fill(u64::from(high), high_len));
-        // Most codes are all digits, which one cheap test shows; the rest take the letter-or-digit test.
-        if non_digits(a) | non_digits(b) != 0
-            && ((a | b) & 0x8080_8080_8080_8080 != 0
-                || alnum(a) & alnum(b) != 0x8080_8080_8080_8080)
-        {
+        let text = prefix(block, len);
+        let within = (1u32 << len) - 1;
+        if digit_bytes(block) & within != within && !alphanumeric(text, len) {
             return None;
         }
-        let mut bytes = [0u8; MAX_CODE_LEN];
-        bytes[..8].copy_from_slice(&low.to_le_bytes());
-        bytes[8..].copy_from_slice(&high.to_le_bytes());
-        Some(Self {
-            len: len as u8,
-            bytes,
-        })
+        Some((Self::of_text(text, len), len))
     }
 
-    /// An Fx-style multiplicative hash of the code's bytes, read as two little-endian words (zero past its
-    /// length), so nothing is copied. Its high bits are the well-mixed ones: tables index with its low bits
-    /// after the final shift.
+    /// An Fx-style multiplicative hash of the code's block, read as two little-endian words, so nothing is
+    /// copied. Its high bits are the well-mixed ones: tables index with its low bits after the final shift.
     #[inline(always)]
     pub(crate) fn hash(&self) -> u64 {
         const K: u64 = 0x517c_c1b7_2722_0a95;
-        let (low, high) = self.bytes.split_at(8);
-        let low = u64::from_le_bytes(low.try_into().expect("eight bytes"));
-        let high = u32::from_le_bytes(high.try_into().expect("four bytes"));
-        (low.wrapping_mul(K).rotate_left(5) ^ u64::from(high)).wrapping_mul(K) >> 32
+        let block = u128::from_le_bytes(self.block);
+        let (low, high) = (block as u64, (block >> 64) as u64);
+        (low.wrapping_mul(K).rotate_left(5) ^ high).wrapping_mul(K) >> 32
     }
 
     /// The code's bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len as usize]
+        &self.block[..usize::from(self.block[LEN_AT]).min(MAX_CODE_LEN)]
     }
+}
+
+/// True when every one of the `len` (1..=12) bytes `text` holds, zero past them, is an ASCII letter or digit.
+#[cold]
+fn alphanumeric(text: u128, len: usize) -> bool {
+    text.to_le_bytes()[..len]
+        .iter()
+        .all(u8::is_ascii_alphanumeric)
 }
 
 /// Where a message came from: the `/ws` preset that carried it, or the market-wide trade arrays.
@@ -293,35 +274,40 @@ mod tests {
     }
 
     #[test]
-    fn codes_from_words_match_codes_from_bytes() {
-        let word = |b: &[u8]| {
-            let mut w = [0u8; 8];
-            w[..b.len()].copy_from_slice(b);
-            u64::from_le_bytes(w)
-        };
-        let mut cases: Vec<Vec<u8>> =
-            vec![b"005930".to_vec(), b"101N6000".to_vec(), b"K1".to_vec()];
-        cases.push(b"ABCDEFGHIJKL".to_vec());
-        cases.push(b"abcdefghijklm".to_vec());
+    fn codes_from_blocks_match_codes_from_bytes() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"005930\",\"trdPrc\"".to_vec(),
+            b"101N6000\",\"trdPr".to_vec(),
+            b"K1\"\0\0\0\0\0\0\0\0\0\0\0\0\0".to_vec(),
+        ];
         for byte in 0..=255u8 {
-            for at in [0, 5, 7, 8, 11] {
-                let mut code = b"Zz09Zz09Zz09".to_vec();
-                code[at] = byte;
-                cases.push(code.clone());
-                cases.push(code[..=at].to_vec());
+            for at in [0, 5, 7, 8, 11, 12, 15] {
+                let mut text = b"Zz09Zz09Zz09Zz09".to_vec();
+                text[at] = byte;
+                cases.push(text.clone());
+                for end in [at, at + 1] {
+                    let mut closed = text.clone();
+                    if end < 16 {
+                        closed[end] = b'"';
+                    }
+                    cases.push(closed);
+                }
             }
         }
-        for raw in cases {
-            let len = raw.len();
-            let low = word(&raw[..len.min(8)]);
-            let high = word(&raw[len.min(8)..len.min(12)]) as u32;
-            let want = Code::new(&raw);
-            let got = if len > 12 {
-                None
-            } else {
-                Code::from_words(len, low, high)
-            };
-            assert_eq!(got, want, "{raw:?}");
+        for len in 0..=16 {
+            let mut digits = b"0123456789012345".to_vec();
+            if len < 16 {
+                digits[len] = b'"';
+            }
+            cases.push(digits);
+        }
+        for text in cases {
+            let block = u128::from_le_bytes(text.clone().try_into().expect("sixteen bytes"));
+            let want = text
+                .iter()
+                .position(|&b| b == b'"')
+                .and_then(|len| Code::new(&text[..len]).map(|code| (code, len)));
+            assert_eq!(Code::from_block(block), want, "{text:?}");
         }
     }
 }

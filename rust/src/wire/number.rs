@@ -368,6 +368,53 @@ mod tests {
     }
 
     #[test]
+    fn the_fast_clock_reads_what_the_general_one_reads() {
+        let mut buffer = Box::new(crate::wire::padded::PadBuffer::EMPTY);
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut texts: Vec<String> = [
+            "09005960",
+            "09006000",
+            "09000060",
+            "9595999",
+            "5960",
+            "0",
+            "00000000",
+            "23595999",
+            "24000000",
+            "31000000",
+            "99999999",
+            "123456789",
+            "0900000",
+            "090000001",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 10) as usize;
+            let digits = format!("{:020}", x >> 4);
+            texts.push(digits[20 - len..].to_string());
+        }
+        for text in texts {
+            for after in ["\"", ",", "}", ".5", "e1"] {
+                let framed = format!("{text}{after}");
+                let padded = buffer.load(framed.as_bytes()).unwrap();
+                let general = clock(framed.as_bytes(), 0, false).ok();
+                for delimited in [false, true] {
+                    let fast = clock_fast(padded, 0, delimited);
+                    if delimited && after.len() > 1 {
+                        continue;
+                    }
+                    assert_eq!(fast, general, "{framed} delimited={delimited}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn prices_match_python_float() {
         for text in [
             "0",

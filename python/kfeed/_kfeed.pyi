@@ -157,7 +157,7 @@ class Feed:
         """Puts bars of `code` repaired from REST (BAR_DTYPE rows; `symbol` ignored) in place, flagged
         BAR_BACKFILLED with BAR_GAP cleared: each overwrites the closed bar with its start still in the ring, or
         the open bar with its start, or is appended to the closed ring (readers see it as new). Returns how many
-        were written; ValueError (nothing written) if a bar is not one aligned interval."""
+        were written; ValueError (nothing written) if a bar is not one aligned interval or has no trade."""
     def mark_window(self, start_ns: int, end_ns: int, flags: int, codes: Iterable[str] | None = None) -> int:
         """ORs `flags` into every bar of `codes` (all symbols when None) overlapping [start_ns, end_ns), in every
         interval, open and closed (still in the ring); one pass per interval. Returns how many bars were marked."""

@@ -16,8 +16,20 @@ impl Sequenced for BarRow {
     fn set_seq(&mut self, _seq: u64) {}
 }
 
-/// Bar lengths kept by the feed, in seconds: 10 s, 1 min, 10 min.
+/// Bar lengths kept by the feed, in seconds: 10 s, 1 min, 10 min. Each divides the next (the feed relies on it:
+/// a trade in a symbol's open bar of one interval is in its open bars of the longer ones).
 pub const INTERVALS_SECS: [i64; 3] = [10, 60, 600];
+
+const _: () = {
+    let mut i = 1;
+    while i < INTERVALS_SECS.len() {
+        assert!(
+            INTERVALS_SECS[i] % INTERVALS_SECS[i - 1] == 0,
+            "bar intervals nest"
+        );
+        i += 1;
+    }
+};
 
 /// What happened to a trade offered to a [`BarSeries`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,22 +147,36 @@ impl BarSeries {
         clock: i64,
     ) -> BarOutcome {
         let flags = if gap { BAR_GAP } else { 0 };
-        let bar = &mut self.current[id as usize];
-        if bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock {
-            // The common case: the trade falls in the symbol's open bar, which is not due to close.
-            // Selects rather than `f64::max`/`min`, whose NaN handling costs instructions (prices are finite: the
-            // wire layer rejects anything else), and rather than conditional stores, which branch on the price:
-            // a new high or low is a coin toss the branch predictor loses.
-            bar.high = if price > bar.high { price } else { bar.high };
-            bar.low = if price < bar.low { price } else { bar.low };
-            bar.close = price;
-            bar.volume += qty;
-            bar.value += price * qty as f64;
-            bar.trades += 1;
-            bar.flags |= flags;
+        if self.extends(id, time, clock) {
+            self.extend(id, price, qty, flags);
             return BarOutcome::Added;
         }
         self.open_bar(id, time, price, qty, flags, clock)
+    }
+
+    /// True when a trade of symbol `id` at `time` falls in the symbol's open bar, which is not due to close at
+    /// `clock` (the common case of [`BarSeries::add_trade`]).
+    #[inline(always)]
+    pub fn extends(&self, id: u32, time: i64, clock: i64) -> bool {
+        let bar = &self.current[id as usize];
+        bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock
+    }
+
+    /// Adds a trade to symbol `id`'s open bar, which the caller knows takes it ([`BarSeries::extends`] said so, of
+    /// this series or of a shorter one nested in it), with `flags` added to its flags.
+    #[inline(always)]
+    pub fn extend(&mut self, id: u32, price: f64, qty: i64, flags: u8) {
+        let bar = &mut self.current[id as usize];
+        // Selects rather than `f64::max`/`min`, whose NaN handling costs instructions (prices are finite: the
+        // wire layer rejects anything else), and rather than conditional stores, which branch on the price:
+        // a new high or low is a coin toss the branch predictor loses.
+        bar.high = if price > bar.high { price } else { bar.high };
+        bar.low = if price < bar.low { price } else { bar.low };
+        bar.close = price;
+        bar.volume += qty;
+        bar.value += price * qty as f64;
+        bar.trades += 1;
+        bar.flags |= flags;
     }
 
     /// [`BarSeries::add_trade`] for a trade that opens its symbol's bar: the first of the bar's interval (an
@@ -264,7 +290,8 @@ impl BarSeries {
     /// Puts a bar of symbol `id` repaired from REST in place: it overwrites the closed bar with the same start
     /// still in the ring, or the open bar with that start; otherwise (the feed never saw a trade of it) it is
     /// appended to the closed ring. The bar is flagged [`BAR_BACKFILLED`] and its [`BAR_GAP`] flag cleared.
-    /// Returns false (changing nothing) for a bar that is not one whole interval.
+    /// Returns false (changing nothing) for a bar that is not one whole interval or has no trade (a bar with no
+    /// trade does not exist, and an open bar must keep its trades).
     pub fn replace(&mut self, id: u32, bar: &BarRow) -> bool {
         self.replace_many(id, &mut [*bar]) == 1
     }
@@ -276,8 +303,9 @@ impl BarSeries {
         let interval = self.interval_ns;
         bars.sort_unstable_by_key(|bar| bar.start);
         let mut placed = vec![false; bars.len()];
-        let valid =
-            |bar: &BarRow| bar.end - bar.start == interval && bar.start.rem_euclid(interval) == 0;
+        let valid = |bar: &BarRow| {
+            bar.trades > 0 && bar.end - bar.start == interval && bar.start.rem_euclid(interval) == 0
+        };
         let repaired = |bar: &BarRow| BarRow {
             symbol: id,
             flags: (bar.flags & !BAR_GAP) | BAR_BACKFILLED,

@@ -470,6 +470,18 @@ impl State {
         let gap = flags & TRADE_GAP != 0;
         let partial = trade.source == Source::MarketTrades
             && time < partial_until.saturating_add(MAX_INTERVAL_NS);
+        let [shortest, ..] = &self.bars;
+        if !partial && shortest.extends(id, time, closing) {
+            // The intervals nest (each divides the next, all aligned to the epoch) and every series closes at the
+            // same closing time, so a trade in the shortest series' open bar, not due to close, is in the open bar
+            // of every series, none due: one test for all three.
+            let bar_flags = if gap { BAR_GAP } else { 0 };
+            for series in &mut self.bars {
+                series.extend(id, trade.price, qty, bar_flags);
+            }
+            self.last_update[idx] = recv_time;
+            return true;
+        }
         for series in &mut self.bars {
             let gap =
                 gap || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);

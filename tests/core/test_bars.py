@@ -148,5 +148,9 @@ def test_mark_and_replace_bars_for_a_rest_backfill():
     bad["end"] += 1
     with pytest.raises(ValueError, match="aligned"):
         feed.replace_bars("1m", "005930", bad)
+    empty = repaired.copy()
+    empty["trades"][1] = 0
+    with pytest.raises(ValueError, match="no trade"):
+        feed.replace_bars("1m", "005930", empty)
     with pytest.raises(KeyError):
         feed.mark_bars("1m", "000660", 0, 1, BAR_GAP)

@@ -461,3 +461,65 @@ fn a_partial_mark_covers_only_the_codes_of_the_market_whose_stream_was_not_live(
         "the other market's stream was live all along"
     );
 }
+
+#[test]
+fn every_bar_series_is_what_offering_each_trade_to_it_alone_makes() {
+    // Trades of four symbols, some up to 40 s behind the clock (late for a bar that closed, or rolling one back),
+    // with a close delay: the feed, which tests only the shortest series when a trade is in its open bar, must
+    // leave every series as offering each trade to each series does.
+    const DELAY: i64 = 2_000_000_000;
+    let mut f = Feed::new(
+        FeedConfig {
+            trade_capacity: 64,
+            quote_capacity: 16,
+            symbol_capacity: 4,
+            bar_capacity: 4096,
+            bar_close_delay_ns: DELAY,
+        },
+        DATE,
+    );
+    let mut reference = INTERVALS_SECS.map(|s| {
+        let mut series = BarSeries::new(s, 4, 4096);
+        series.set_close_delay(DELAY);
+        series
+    });
+    let mut clock = ExchangeClock::new(DATE);
+    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = |n: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % n
+    };
+    let mut centis = 9 * 360_000;
+    let mut late = 0;
+    for i in 0..4_000u32 {
+        centis += next(300) as u32;
+        let lag = if next(10) == 0 { next(4_000) as u32 } else { 0 };
+        let t = centis - lag;
+        let time = t / 360_000 * 1_000_000 + t % 360_000 / 6_000 * 10_000 + t % 6_000;
+        let id = if i < 4 { i } else { next(4) as u32 };
+        let (price, qty) = (100.0 + next(50) as f64, 1 + next(9) as i64);
+        let mut trade = tick(&format!("{:06}", 10 * (id + 1)), time, price, qty, ABSENT);
+        trade.source = Source::MarketTrades;
+        assert_eq!(apply(&mut f, &frame_of(&[trade], &[])), Ok(1));
+
+        let ns = clock.to_ns(time);
+        let before = clock.latest();
+        let closing = clock.advance(ns) - DELAY;
+        for series in &mut reference {
+            if clock.latest() != before {
+                series.close_through(closing);
+            }
+            if series.add_trade(id, ns, price, qty, false, closing) == BarOutcome::Late {
+                late += 1;
+            }
+        }
+    }
+    assert!(late > 100, "the stream has late trades ({late})");
+    for (series, want) in f.state.bars.iter().zip(&reference) {
+        assert_eq!(series.current(), want.current());
+        assert_eq!(series.closed().as_slice(), want.closed().as_slice());
+        assert!(series.closed().written() > 30);
+    }
+}

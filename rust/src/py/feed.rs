@@ -381,7 +381,8 @@ impl PyFeed {
 
     /// Puts bars of `code` repaired from REST (`BAR_DTYPE` rows; `symbol` is ignored) in place, flagged
     /// `BAR_BACKFILLED`: each overwrites the closed bar with its start still in the ring, or the open bar with its
-    /// start, or is appended to the closed ring. Returns how many were written.
+    /// start, or is appended to the closed ring. Returns how many were written. Every bar must be one aligned
+    /// interval with at least one trade.
     fn replace_bars(
         &mut self,
         py: Python<'_>,
@@ -417,6 +418,13 @@ impl PyFeed {
         {
             return Err(Error::BadArgument(format!(
                 "bar [{}, {}) is not one aligned {interval} interval",
+                bad.start, bad.end
+            ))
+            .into());
+        }
+        if let Some(bad) = rows.iter().find(|b| b.trades < 1) {
+            return Err(Error::BadArgument(format!(
+                "bar [{}, {}) has no trade (a bar without trades does not exist)",
                 bad.start, bad.end
             ))
             .into());

@@ -6,6 +6,7 @@
 //! `Malformed`. Leading zeros are accepted (`09450155`, as the vendor writes `trdTm`). Decimals are correctly
 //! rounded: the same `f64` as Python's `float()` of the same text.
 
+use super::block::digits;
 use super::padded::Padded;
 use crate::error::Reject;
 
@@ -120,34 +121,24 @@ const POW10_16: [u64; 16] = {
 };
 
 /// The run of one to fifteen decimal digits at `pos`: its value, its length and the byte after it (0 past
-/// the end of the frame); `None` when the run is empty or longer (the general parsers take those).
+/// the end of the frame); `None` when the run is empty or longer (the general parsers take those). The sixteen
+/// bytes at `pos` are tested at once (see [`digits`]).
 #[inline(always)]
 fn short_run(p: Padded<'_>, pos: usize) -> Option<(u64, usize, u8)> {
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    let not_digits = |x: u64| (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-    let x = p.word(pos) ^ ZEROS;
-    let count = not_digits(x).trailing_zeros() / 8;
-    if count < 8 {
-        if count == 0 {
-            return None;
-        }
-        let next = (x >> (8 * count)) as u8 ^ b'0';
-        return Some((eight_digits(x << (64 - 8 * count)), count as usize, next));
-    }
-    let high = eight_digits(x);
-    let y = p.word(pos + 8) ^ ZEROS;
-    let more = not_digits(y).trailing_zeros() / 8;
-    if more == 8 {
+    let (mask, values) = digits(p.block(pos));
+    let count = (!mask).trailing_zeros() as usize;
+    if count == 0 || count == 16 {
         return None;
     }
-    let next = (y >> (8 * more)) as u8 ^ b'0';
-    let low = if more == 0 {
-        0
-    } else {
-        eight_digits(y << (64 - 8 * more))
-    };
-    let more = more as usize;
-    Some((high * POW10_16[more] + low, 8 + more, next))
+    let next = p.byte(pos + count);
+    let low = values as u64;
+    if count <= 8 {
+        return Some((eight_digits(low << (64 - 8 * count)), count, next));
+    }
+    let more = count - 8;
+    let high = eight_digits(low) * POW10_16[more];
+    let rest = ((values >> 64) as u64) << (64 - 8 * more);
+    Some((high + eight_digits(rest), count, next))
 }
 
 /// True for a byte that continues a number after its digits (a fraction or an exponent). The fast parsers
@@ -365,6 +356,63 @@ mod tests {
         let (v, end) = f(text.as_bytes(), 0, true)?;
         assert_eq!(end, text.len(), "{text}");
         Ok(v)
+    }
+
+    #[test]
+    fn fast_quantities_and_prices_are_what_the_general_parsers_read() {
+        let mut buffer = Box::new(crate::wire::padded::PadBuffer::EMPTY);
+        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % n
+        };
+        let mut texts = Vec::new();
+        for _ in 0..40_000 {
+            let len = 1 + next(18) as usize;
+            let digits = format!("{:020}{:020}", next(u64::MAX), next(u64::MAX));
+            let mut text = digits[40 - len..].to_string();
+            if next(3) == 0 {
+                let fraction = 1 + next(17) as usize;
+                text = format!("{text}.{}", &digits[..fraction]);
+            }
+            texts.push(text);
+        }
+        for text in texts {
+            for after in ["\"", ",", "}", "e1", "x"] {
+                let framed = format!("{text}{after}");
+                let padded = buffer.load(framed.as_bytes()).unwrap();
+                let plain = !text.contains('.') && text.len() <= 15;
+                for delimited in [false, true] {
+                    if delimited && (after == "e1" || after == "x") {
+                        continue;
+                    }
+                    // A delimited read ends before a byte that continues the number; its caller counts it
+                    // unread (see `continues_number`).
+                    let whole = |end: usize| !continues_number(padded.byte(end));
+                    let general = quantity(framed.as_bytes(), 0, false).ok();
+                    match quantity_fast(padded, 0, delimited) {
+                        Some(fast) if whole(fast.1) => assert_eq!(Some(fast), general, "{framed}"),
+                        Some(_) => assert!(delimited, "{framed}"),
+                        None => assert!(!plain || after == "e1", "{framed} not read fast"),
+                    }
+                    let general = price(framed.as_bytes(), 0, false).ok();
+                    match price_fast(padded, 0, delimited) {
+                        Some((_, end)) if !whole(end) => assert!(delimited, "{framed}"),
+                        Some((value, end)) => {
+                            let (want, want_end) = general.expect("the general parser reads it");
+                            assert_eq!(
+                                (value.to_bits(), end),
+                                (want.to_bits(), want_end),
+                                "{framed}"
+                            );
+                        }
+                        None => assert!(!plain || after == "e1", "{framed} not read fast"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -193,22 +193,26 @@ pub(crate) fn price_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(
     }
 }
 
-/// The common case of [`clock`]: a valid time or signal (`delimited`: see [`continues_number`]). `None` sends
-/// the caller to the general parser (which also reports every error).
+/// The common case of [`clock`]: a valid time or signal of at most eight digits (`delimited`: see
+/// [`continues_number`]). `None` sends the caller to the general parser (which also reports every error).
 #[inline(always)]
 pub(crate) fn clock_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(u32, usize)> {
-    let Some((value, count, next)) = short_run(p, pos) else {
+    let (mask, values) = digits(p.block(pos));
+    let count = (!mask).trailing_zeros() as usize;
+    if count == 0 || count > 8 {
         return general(p.frame(), pos, clock);
-    };
+    }
+    let next = p.byte(pos + count);
     if !delimited && continues_number(next) {
         return None;
     }
-    let value = u32::try_from(value).ok()?;
-    if value < SIGNAL_MIN {
-        let minutes_seconds = (value / 100) % 10_000;
-        if minutes_seconds >= 6_000 || minutes_seconds % 100 >= 60 {
-            return None;
-        }
+    // The digits right-aligned as `HHMMSScc`: the tens of minutes are byte 2 and the tens of seconds byte 4 (zero
+    // when the time is shorter), and adding 10 to a digit sets its bit 4 exactly when it is 6 or more.
+    let aligned = (values as u64) << (64 - 8 * count);
+    let late = aligned.wrapping_add(0x0000_000A_000A_0000) & 0x0000_0010_0010_0000;
+    let value = eight_digits(aligned) as u32;
+    if late != 0 && value < SIGNAL_MIN {
+        return None;
     }
     Some((value, pos + count))
 }

@@ -2,8 +2,9 @@
 //!
 //! Lookup is an open-addressing (linear probing) hash table keyed by the inline [`Code`], sized once to at least
 //! twice the capacity, so neither a lookup nor an insert ever allocates. Slots hold the code itself beside the
-//! id and the symbol's [`TradeState`], so a hit costs one cache line, the same line the parser prefetched when it
-//! read the code (see [`SymbolTable::code_hint`]): the duplicate and gap checks of a trade find their state there.
+//! id and the symbol's [`TradeState`], so a hit costs one slot's cache lines (one, or two where the slot straddles a
+//! line boundary), the lines the parser prefetched when it read the code (see [`SymbolTable::code_hint`]): the
+//! duplicate and gap checks of a trade find their state there.
 
 use crate::prefetch::CodeHint;
 use crate::wire::{Code, ABSENT};
@@ -54,7 +55,7 @@ impl Default for TradeState {
     }
 }
 
-/// One hash slot: the code kept inline beside its id and trade state, so a lookup touches one cache line.
+/// One hash slot: the code kept inline beside its id and trade state, so a lookup touches this slot alone.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     code: Code,

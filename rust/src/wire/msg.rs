@@ -14,9 +14,18 @@ pub const MAX_LEVELS: usize = 10;
 /// A short code as seen on the wire with any `*NNN` suffix stripped, stored inline (no allocation) as one
 /// 16-byte block: its bytes zero-padded, and its length in the last byte, so a code is built, compared and
 /// hashed whole.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Code {
     block: [u8; 16],
+}
+
+impl std::fmt::Debug for Code {
+    /// The code as text: `Code("005930")`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Code")
+            .field(&String::from_utf8_lossy(self.as_bytes()))
+            .finish()
+    }
 }
 
 /// Where a [`Code`]'s block keeps its length.
@@ -267,6 +276,10 @@ mod tests {
     #[test]
     fn code_accepts_alnum_up_to_twelve() {
         assert_eq!(Code::new(b"005930").unwrap().as_bytes(), b"005930");
+        assert_eq!(
+            format!("{:?}", Code::new(b"005930").unwrap()),
+            r#"Code("005930")"#
+        );
         assert_eq!(Code::new(b"101N6000").unwrap().as_bytes(), b"101N6000");
         assert!(Code::new(b"").is_none());
         assert!(Code::new(b"0059300059300").is_none());

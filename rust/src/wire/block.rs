@@ -101,53 +101,42 @@ pub(crate) fn equal_bytes(a: u128, b: u128) -> u32 {
     portable_equal_bytes(a, b)
 }
 
-/// Which bytes of `a` are ASCII digits (bit `i` for byte `i`, bytes in little-endian order), and every byte of
-/// `a` less `'0'` (wrapping): the digits' values where the mask says so.
+/// Bit `i` is set when byte `i` of `a` is an ASCII digit (bytes in little-endian order).
 #[cfg(all(target_arch = "x86_64", target_feature = "sse2"))]
 #[inline(always)]
-pub(crate) fn digits(a: u128) -> (u32, u128) {
+pub(crate) fn digit_bytes(a: u128) -> u32 {
     use core::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
+        _mm_cmpeq_epi8, _mm_max_epu8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x,
         _mm_sub_epi8,
     };
-    // SAFETY: these intrinsics need only SSE2, which the `cfg` above guarantees; they read no memory, and a
-    // `__m128i` and a `u128` are sixteen bytes with no invalid values.
+    // SAFETY: these intrinsics need only SSE2, which the `cfg` above guarantees; they read no memory.
     unsafe {
         let a = _mm_set_epi64x((a >> 64) as i64, a as i64);
         // Digits become 0..=9 and every other byte 10..=255 (wrapping), so a digit is a byte whose unsigned
         // maximum with 9 is 9.
         let nine = _mm_set1_epi8(9);
-        let values = _mm_sub_epi8(a, _mm_set1_epi8(b'0' as i8));
-        let mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(values, nine), nine)) as u32;
-        (mask, core::mem::transmute::<__m128i, u128>(values))
+        let offset = _mm_sub_epi8(a, _mm_set1_epi8(b'0' as i8));
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(offset, nine), nine)) as u32
     }
 }
 
-/// Which bytes of `a` are ASCII digits, and every byte less `'0'` (see the vector version).
+/// Bit `i` is set when byte `i` of `a` is an ASCII digit (bytes in little-endian order).
 #[cfg(not(all(target_arch = "x86_64", target_feature = "sse2")))]
 #[inline(always)]
-pub(crate) fn digits(a: u128) -> (u32, u128) {
-    portable_digits(a)
-}
-
-/// Bit `i` is set when byte `i` of `a` is an ASCII digit (bytes in little-endian order).
-#[inline(always)]
 pub(crate) fn digit_bytes(a: u128) -> u32 {
-    digits(a).0
+    portable_digit_bytes(a)
 }
 
-/// [`digits`] without vector instructions (elsewhere than `x86_64`, and the reference the tests hold the vector
-/// one to).
+/// [`digit_bytes`] without vector instructions (elsewhere than `x86_64`, and the reference the tests hold the
+/// vector one to).
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
-fn portable_digits(a: u128) -> (u32, u128) {
-    let bytes = a.to_le_bytes();
-    let mask = bytes.iter().enumerate().fold(0, |mask, (i, byte)| {
-        mask | u32::from(byte.is_ascii_digit()) << i
-    });
-    (
-        mask,
-        u128::from_le_bytes(bytes.map(|byte| byte.wrapping_sub(b'0'))),
-    )
+fn portable_digit_bytes(a: u128) -> u32 {
+    a.to_le_bytes()
+        .iter()
+        .enumerate()
+        .fold(0, |mask, (i, byte)| {
+            mask | u32::from(byte.is_ascii_digit()) << i
+        })
 }
 
 /// The first `len` (at most 16) bytes of `block`, zero past them.
@@ -255,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn digits_flags_exactly_the_digits_and_gives_their_values() {
+    fn digit_bytes_flags_exactly_the_digits() {
         for first in 0..=255u8 {
             // Every byte value, beside digits and the bytes next to the digit range, at every position.
             let bytes: [u8; 16] = std::array::from_fn(|i| match i % 4 {
@@ -268,9 +257,8 @@ mod tests {
             let want = (0..16).fold(0, |mask, i| {
                 mask | u32::from(bytes[i].is_ascii_digit()) << i
             });
-            let values = u128::from_le_bytes(bytes.map(|byte| byte.wrapping_sub(b'0')));
-            assert_eq!(digits(block), (want, values), "{bytes:?}");
-            assert_eq!(portable_digits(block), (want, values), "{bytes:?}");
+            assert_eq!(digit_bytes(block), want, "{bytes:?}");
+            assert_eq!(portable_digit_bytes(block), want, "{bytes:?}");
         }
     }
 }

@@ -6,7 +6,6 @@
 //! `Malformed`. Leading zeros are accepted (`09450155`, as the vendor writes `trdTm`). Decimals are correctly
 //! rounded: the same `f64` as Python's `float()` of the same text.
 
-use super::block::digits;
 use super::padded::Padded;
 use crate::error::Reject;
 
@@ -121,24 +120,34 @@ const POW10_16: [u64; 16] = {
 };
 
 /// The run of one to fifteen decimal digits at `pos`: its value, its length and the byte after it (0 past
-/// the end of the frame); `None` when the run is empty or longer (the general parsers take those). The sixteen
-/// bytes at `pos` are tested at once (see [`digits`]).
+/// the end of the frame); `None` when the run is empty or longer (the general parsers take those).
 #[inline(always)]
 fn short_run(p: Padded<'_>, pos: usize) -> Option<(u64, usize, u8)> {
-    let (mask, values) = digits(p.block(pos));
-    let count = (!mask).trailing_zeros() as usize;
-    if count == 0 || count == 16 {
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let not_digits = |x: u64| (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+    let x = p.word(pos) ^ ZEROS;
+    let count = not_digits(x).trailing_zeros() / 8;
+    if count < 8 {
+        if count == 0 {
+            return None;
+        }
+        let next = (x >> (8 * count)) as u8 ^ b'0';
+        return Some((eight_digits(x << (64 - 8 * count)), count as usize, next));
+    }
+    let high = eight_digits(x);
+    let y = p.word(pos + 8) ^ ZEROS;
+    let more = not_digits(y).trailing_zeros() / 8;
+    if more == 8 {
         return None;
     }
-    let next = p.byte(pos + count);
-    let low = values as u64;
-    if count <= 8 {
-        return Some((eight_digits(low << (64 - 8 * count)), count, next));
-    }
-    let more = count - 8;
-    let high = eight_digits(low) * POW10_16[more];
-    let rest = ((values >> 64) as u64) << (64 - 8 * more);
-    Some((high + eight_digits(rest), count, next))
+    let next = (y >> (8 * more)) as u8 ^ b'0';
+    let low = if more == 0 {
+        0
+    } else {
+        eight_digits(y << (64 - 8 * more))
+    };
+    let more = more as usize;
+    Some((high * POW10_16[more] + low, 8 + more, next))
 }
 
 /// True for a byte that continues a number after its digits (a fraction or an exponent). The fast parsers
@@ -193,26 +202,22 @@ pub(crate) fn price_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(
     }
 }
 
-/// The common case of [`clock`]: a valid time or signal of at most eight digits (`delimited`: see
-/// [`continues_number`]). `None` sends the caller to the general parser (which also reports every error).
+/// The common case of [`clock`]: a valid time or signal (`delimited`: see [`continues_number`]). `None` sends
+/// the caller to the general parser (which also reports every error).
 #[inline(always)]
 pub(crate) fn clock_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(u32, usize)> {
-    let (mask, values) = digits(p.block(pos));
-    let count = (!mask).trailing_zeros() as usize;
-    if count == 0 || count > 8 {
+    let Some((value, count, next)) = short_run(p, pos) else {
         return general(p.frame(), pos, clock);
-    }
-    let next = p.byte(pos + count);
+    };
     if !delimited && continues_number(next) {
         return None;
     }
-    // The digits right-aligned as `HHMMSScc`: the tens of minutes are byte 2 and the tens of seconds byte 4 (zero
-    // when the time is shorter), and adding 10 to a digit sets its bit 4 exactly when it is 6 or more.
-    let aligned = (values as u64) << (64 - 8 * count);
-    let late = aligned.wrapping_add(0x0000_000A_000A_0000) & 0x0000_0010_0010_0000;
-    let value = eight_digits(aligned) as u32;
-    if late != 0 && value < SIGNAL_MIN {
-        return None;
+    let value = u32::try_from(value).ok()?;
+    if value < SIGNAL_MIN {
+        let minutes_seconds = (value / 100) % 10_000;
+        if minutes_seconds >= 6_000 || minutes_seconds % 100 >= 60 {
+            return None;
+        }
     }
     Some((value, pos + count))
 }

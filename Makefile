@@ -47,7 +47,7 @@ fmt: dev ## format Rust and Python sources
 	$(VENV)/bin/ruff check --fix -q python tests benches
 
 .PHONY: bench
-bench: dev ## release benchmarks: criterion per component, instruction counts, Python-level tables vs json/orjson/msgspec, end to end
+bench: dev ## release benchmarks: criterion per component, instruction counts, fastest passes, Python-level tables vs json/orjson/msgspec, end to end
 	cargo bench -q
 	$(PY) -m pytest -q benches --benchmark-enable -p no:cacheprovider
 	$(PY) -m benches.e2e.run --readme README.md
@@ -55,6 +55,10 @@ bench: dev ## release benchmarks: criterion per component, instruction counts, P
 .PHONY: instructions
 instructions: dev ## instructions per message of the core (callgrind): exact on a noisy machine, unlike a time
 	cargo bench -q --bench instructions
+
+.PHONY: fastest
+fastest: dev ## the fastest of 40 passes per stream of the feed bench: steadier than a median on a loaded host
+	cargo bench -q --bench fastest
 
 .PHONY: fuzz
 fuzz: ## longer property-based fuzzing of the frame parser

@@ -11,95 +11,17 @@
 //! parsed beforehand, which splits the cost between parsing and applying.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use _kfeed::wire::{parse_frame, Parsed};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+#[path = "common/reads.rs"]
+mod reads;
 #[path = "common/streams.rs"]
 mod streams;
+use reads::{Stream, READ_BYTES};
 use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, FRAMES, TRADES_PER_ARRAY};
-
-/// Bytes a socket read delivers at most (the receive buffer's size).
-const READ_BYTES: usize = 64 * 1024;
-
-/// A stream of frames as a socket delivers it: frames back to back, read into a receive buffer up to
-/// [`READ_BYTES`] at a time (whole frames, for simplicity), and ingested from there while the read is hot in
-/// cache, as a live feed ingests what `recv` just copied in. Copying a read into the buffer is the kernel's work,
-/// so it is not timed.
-struct Stream {
-    bytes: Vec<u8>,
-    /// Per read: the end offsets in `bytes` of its frames.
-    reads: Vec<Vec<usize>>,
-    frames: usize,
-}
-
-impl Stream {
-    fn new(frames: &[String]) -> Self {
-        let mut bytes = Vec::new();
-        let mut reads = vec![Vec::new()];
-        let mut read_start = 0;
-        for frame in frames {
-            if bytes.len() + frame.len() - read_start > READ_BYTES {
-                read_start = bytes.len();
-                reads.push(Vec::new());
-            }
-            bytes.extend_from_slice(frame.as_bytes());
-            reads.last_mut().unwrap().push(bytes.len());
-        }
-        Self {
-            bytes,
-            reads,
-            frames: frames.len(),
-        }
-    }
-
-    /// Every frame, outside any receive buffer (for setup).
-    fn frames(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        let ends = self.reads.iter().flatten().copied();
-        std::iter::once(0)
-            .chain(ends.clone())
-            .zip(ends)
-            .map(|(start, end)| &self.bytes[start..end])
-    }
-
-    /// Reads the stream into `buffer` one read at a time and times `work` over each read's frames.
-    fn timed(&self, buffer: &mut [u8], mut work: impl FnMut(usize, &[u8])) -> Duration {
-        self.timed_reads(buffer, |first, frames| {
-            for (i, frame) in frames.enumerate() {
-                work(first + i, frame);
-            }
-        })
-    }
-
-    /// Reads the stream into `buffer` one read at a time and times `work` on each read: the index of its first
-    /// frame and its frames.
-    fn timed_reads(
-        &self,
-        buffer: &mut [u8],
-        mut work: impl FnMut(usize, &mut dyn Iterator<Item = &[u8]>),
-    ) -> Duration {
-        let mut spent = Duration::ZERO;
-        let (mut start, mut index) = (0, 0);
-        for ends in &self.reads {
-            let end = *ends.last().unwrap();
-            buffer[..end - start].copy_from_slice(&self.bytes[start..end]);
-            let read = &buffer[..end - start];
-            let mut from = 0;
-            let mut frames = ends.iter().map(|&frame_end| {
-                let frame = &read[from..frame_end - start];
-                from = frame_end - start;
-                frame
-            });
-            let clock = Instant::now();
-            work(index, &mut frames);
-            spent += clock.elapsed();
-            index += ends.len();
-            start = end;
-        }
-        spent
-    }
-}
 
 /// Criterion's total time for `iters` runs, each timing itself (what it builds first is not timed).
 fn total(iters: u64, mut run: impl FnMut() -> Duration) -> Duration {

@@ -1,0 +1,88 @@
+//! A stream of frames as a socket delivers it, for the feed benchmarks: frames back to back, read into a receive
+//! buffer up to [`READ_BYTES`] at a time, and timed while each read is hot in cache.
+
+use std::time::{Duration, Instant};
+
+/// Bytes a socket read delivers at most (the receive buffer's size).
+pub const READ_BYTES: usize = 64 * 1024;
+
+/// A stream of frames as a socket delivers it: frames back to back, read into a receive buffer up to
+/// [`READ_BYTES`] at a time (whole frames, for simplicity), and ingested from there while the read is hot in
+/// cache, as a live feed ingests what `recv` just copied in. Copying a read into the buffer is the kernel's work,
+/// so it is not timed.
+pub struct Stream {
+    /// Every frame, back to back.
+    pub bytes: Vec<u8>,
+    /// Per read: the end offsets in `bytes` of its frames.
+    reads: Vec<Vec<usize>>,
+    /// Number of frames.
+    pub frames: usize,
+}
+
+impl Stream {
+    /// The stream of `frames`.
+    pub fn new(frames: &[String]) -> Self {
+        let mut bytes = Vec::new();
+        let mut reads = vec![Vec::new()];
+        let mut read_start = 0;
+        for frame in frames {
+            if bytes.len() + frame.len() - read_start > READ_BYTES {
+                read_start = bytes.len();
+                reads.push(Vec::new());
+            }
+            bytes.extend_from_slice(frame.as_bytes());
+            reads.last_mut().unwrap().push(bytes.len());
+        }
+        Self {
+            bytes,
+            reads,
+            frames: frames.len(),
+        }
+    }
+
+    /// Every frame, outside any receive buffer (for setup).
+    pub fn frames(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let ends = self.reads.iter().flatten().copied();
+        std::iter::once(0)
+            .chain(ends.clone())
+            .zip(ends)
+            .map(|(start, end)| &self.bytes[start..end])
+    }
+
+    /// Reads the stream into `buffer` one read at a time and times `work` over each read's frames.
+    pub fn timed(&self, buffer: &mut [u8], mut work: impl FnMut(usize, &[u8])) -> Duration {
+        self.timed_reads(buffer, |first, frames| {
+            for (i, frame) in frames.enumerate() {
+                work(first + i, frame);
+            }
+        })
+    }
+
+    /// Reads the stream into `buffer` one read at a time and times `work` on each read: the index of its first
+    /// frame and its frames.
+    pub fn timed_reads(
+        &self,
+        buffer: &mut [u8],
+        mut work: impl FnMut(usize, &mut dyn Iterator<Item = &[u8]>),
+    ) -> Duration {
+        let mut spent = Duration::ZERO;
+        let (mut start, mut index) = (0, 0);
+        for ends in &self.reads {
+            let end = *ends.last().unwrap();
+            buffer[..end - start].copy_from_slice(&self.bytes[start..end]);
+            let read = &buffer[..end - start];
+            let mut from = 0;
+            let mut frames = ends.iter().map(|&frame_end| {
+                let frame = &read[from..frame_end - start];
+                from = frame_end - start;
+                frame
+            });
+            let clock = Instant::now();
+            work(index, &mut frames);
+            spent += clock.elapsed();
+            index += ends.len();
+            start = end;
+        }
+        spent
+    }
+}

@@ -20,5 +20,8 @@ pub mod ws;
 #[cfg(feature = "python")]
 mod py;
 
+#[cfg(test)]
+mod test_rng;
+
 /// The crate version, as built.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -6,6 +6,7 @@
 
 use super::*;
 use crate::rows::{BAR_GAP, TRADE_GAP};
+use crate::test_rng::TestRng;
 use crate::wire::{BookUpdate, Reply, Signal, Trade};
 
 const DATE: Date = Date {
@@ -484,13 +485,8 @@ fn every_bar_series_is_what_offering_each_trade_to_it_alone_makes() {
         series
     });
     let mut clock = ExchangeClock::new(DATE);
-    let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-    let mut next = |n: u64| {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        x % n
-    };
+    let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
+    let mut next = |n: u64| rng.below(n);
     let mut centis = 9 * 360_000;
     let mut late = 0;
     for i in 0..4_000u32 {

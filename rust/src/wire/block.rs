@@ -176,6 +176,7 @@ fn portable_equal_bytes(a: u128, b: u128) -> u32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::TestRng;
     use crate::wire::padded::PadBuffer;
 
     #[test]
@@ -218,13 +219,8 @@ mod tests {
 
     #[test]
     fn equal_bytes_flags_exactly_the_equal_bytes() {
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.bits();
         for _ in 0..20_000 {
             let a = u128::from(next()) | u128::from(next()) << 64;
             // Copy some bytes of `a` into `b` (and sometimes bytes that differ by one bit), so both answers occur.

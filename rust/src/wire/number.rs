@@ -360,6 +360,7 @@ pub fn clock(buf: &[u8], pos: usize, quoted: bool) -> Result<(u32, usize), Rejec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::TestRng;
 
     fn whole<T>(f: NumberParser<T>, text: &str) -> Result<T, Reject> {
         let (v, end) = f(text.as_bytes(), 0, true)?;
@@ -370,13 +371,8 @@ mod tests {
     #[test]
     fn fast_quantities_and_prices_are_what_the_general_parsers_read() {
         let mut buffer = Box::new(crate::wire::padded::PadBuffer::EMPTY);
-        let mut x = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = |n: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % n
-        };
+        let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = |n: u64| rng.below(n);
         let mut texts = Vec::new();
         for _ in 0..40_000 {
             let len = 1 + next(18) as usize;
@@ -427,7 +423,7 @@ mod tests {
     #[test]
     fn the_fast_clock_reads_what_the_general_one_reads() {
         let mut buffer = Box::new(crate::wire::padded::PadBuffer::EMPTY);
-        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let mut rng = TestRng::new(0x2545_f491_4f6c_dd1d);
         let mut texts: Vec<String> = [
             "09005960",
             "09006000",
@@ -448,9 +444,7 @@ mod tests {
         .map(ToString::to_string)
         .collect();
         for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
+            let x = rng.bits();
             let len = 1 + (x % 10) as usize;
             let digits = format!("{:020}", x >> 4);
             texts.push(digits[20 - len..].to_string());

@@ -334,7 +334,7 @@ impl Fields {
                 at + 1 + usize::from(quoted)
             }
             Kind::TradeTime | Kind::BookTime => {
-                let (time, end) = number::clock_fast(buf, at, delimited)?;
+                let (time, end) = number::clock_fast(buf, at, delimited, &mut self.clock)?;
                 if kind == Kind::BookTime && time >= number::SIGNAL_MIN {
                     return None;
                 }

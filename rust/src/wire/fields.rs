@@ -9,7 +9,7 @@ use super::compact::Next;
 use super::key_order::{Cursor, KeyOrder};
 use super::keys::{lookup, Key, KeySet, IGNORED_BIT};
 use super::msg::{Code, Source, ABSENT, MAX_LEVELS};
-use super::number;
+use super::number::{self, ClockMemo};
 use super::padded::Padded;
 use super::scan::{RawStr, Scanner};
 use super::shape::ShapeSlot;
@@ -37,6 +37,8 @@ pub(crate) struct Fields {
     pub(super) integers: [i64; STORED],
     /// Where the feed's symbol table keeps each code: prefetched as soon as a code is read (see [`CodeHint`]).
     pub(super) hint: Option<CodeHint>,
+    /// The last time the fast path read, kept for the next one.
+    pub(super) clock: ClockMemo,
 }
 
 impl Fields {
@@ -49,6 +51,7 @@ impl Fields {
         decimals: [0.0; STORED],
         integers: [0; STORED],
         hint: None,
+        clock: ClockMemo::EMPTY,
     };
 }
 

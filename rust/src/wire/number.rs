@@ -202,10 +202,49 @@ pub(crate) fn price_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(
     }
 }
 
+/// The last time [`clock_fast`] read and the text it read it from: trades come in bursts that share a time
+/// (every trade of a `/ws_ksp` array, often), and a time whose text is the last one's is not read again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ClockMemo {
+    /// The eight bytes at the time's first digit.
+    word: u64,
+    /// The byte after its digits.
+    next: u8,
+    /// Its digits (one to eight).
+    count: u8,
+    /// Its value.
+    value: u32,
+}
+
+impl ClockMemo {
+    /// Nothing read yet: a zero word starts with a zero byte, never `next`, so nothing matches it.
+    pub const EMPTY: ClockMemo = ClockMemo {
+        word: 0,
+        next: 1,
+        count: 0,
+        value: 0,
+    };
+}
+
 /// The common case of [`clock`]: a valid time or signal (`delimited`: see [`continues_number`]). `None` sends
-/// the caller to the general parser (which also reports every error).
+/// the caller to the general parser (which also reports every error). A time of at most eight digits is kept in
+/// `memo`; the same text next time (the same eight bytes and the same byte after the digits: the same digit
+/// run, ended the same way) is the same time.
 #[inline(always)]
-pub(crate) fn clock_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(u32, usize)> {
+pub(crate) fn clock_fast(
+    p: Padded<'_>,
+    pos: usize,
+    delimited: bool,
+    memo: &mut ClockMemo,
+) -> Option<(u32, usize)> {
+    let word = p.word(pos);
+    let count = usize::from(memo.count);
+    if word == memo.word && p.byte(pos + count) == memo.next {
+        if !delimited && continues_number(memo.next) {
+            return None;
+        }
+        return Some((memo.value, pos + count));
+    }
     let Some((value, count, next)) = short_run(p, pos) else {
         return general(p.frame(), pos, clock);
     };
@@ -218,6 +257,14 @@ pub(crate) fn clock_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(
         if minutes_seconds >= 6_000 || minutes_seconds % 100 >= 60 {
             return None;
         }
+    }
+    if count <= 8 {
+        *memo = ClockMemo {
+            word,
+            next,
+            count: count as u8,
+            value,
+        };
     }
     Some((value, pos + count))
 }
@@ -449,20 +496,69 @@ mod tests {
             let digits = format!("{:020}", x >> 4);
             texts.push(digits[20 - len..].to_string());
         }
+        // One memo kept across every text, as the parser keeps it: each read is checked fresh, after the
+        // previous texts (a miss, or a hit on a text that ended the same way), and again (a hit).
+        let mut memo = ClockMemo::EMPTY;
         for text in texts {
             for after in ["\"", ",", "}", ".5", "e1"] {
                 let framed = format!("{text}{after}");
                 let padded = buffer.load(framed.as_bytes()).unwrap();
                 let general = clock(framed.as_bytes(), 0, false).ok();
                 for delimited in [false, true] {
-                    let fast = clock_fast(padded, 0, delimited);
+                    let fresh = clock_fast(padded, 0, delimited, &mut { ClockMemo::EMPTY });
+                    let warm = clock_fast(padded, 0, delimited, &mut memo);
+                    let again = clock_fast(padded, 0, delimited, &mut memo);
                     if delimited && after.len() > 1 {
                         continue;
                     }
-                    assert_eq!(fast, general, "{framed} delimited={delimited}");
+                    assert_eq!(fresh, general, "{framed} delimited={delimited}");
+                    assert_eq!((warm, again), (general, general), "{framed} kept");
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_kept_time_is_reused_only_for_the_same_text() {
+        let mut buffer = Box::new(crate::wire::padded::PadBuffer::EMPTY);
+        let mut memo = ClockMemo::EMPTY;
+        let mut read_as = |text: &str, delimited: bool, memo: &mut ClockMemo| {
+            let padded = buffer.load(text.as_bytes()).unwrap();
+            clock_fast(padded, 0, delimited, memo)
+        };
+        assert_eq!(
+            read_as("09000005\"", false, &mut memo),
+            Some((9_000_005, 8))
+        );
+        assert_eq!(memo.value, 9_000_005, "an eight-digit time is kept");
+        // A kept value stands for its text: a marked one shows where the memo answered.
+        memo.value = 1;
+        assert_eq!(read_as("09000005\"", false, &mut memo), Some((1, 8)));
+        assert_eq!(read_as("09000005,", false, &mut memo), Some((9_000_005, 8)));
+        assert_eq!(
+            read_as("090000051\"", false, &mut memo),
+            Some((90_000_051, 9))
+        );
+        assert_eq!(memo.value, 9_000_005, "nine digits are not kept");
+        assert_eq!(read_as("9000005}", false, &mut memo), Some((9_000_005, 7)));
+        memo.value = 2;
+        assert_eq!(read_as("9000005}", false, &mut memo), Some((2, 7)));
+        assert_eq!(
+            read_as("9000005.5", false, &mut memo),
+            None,
+            "a fraction continues it"
+        );
+        assert_eq!(read_as("9000005.5", true, &mut memo), Some((9_000_005, 7)));
+        assert_eq!(
+            read_as("9000005.5", false, &mut memo),
+            None,
+            "nor does the memo read it undelimited"
+        );
+        assert_eq!(read_as("9000006}", false, &mut memo), Some((9_000_006, 7)));
+        assert_eq!(
+            read_as("\0\0\0\0\0\0\0\0", false, &mut { ClockMemo::EMPTY }),
+            None
+        );
     }
 
     #[test]

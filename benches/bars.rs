@@ -3,7 +3,7 @@
 use std::hint::black_box;
 use std::mem::size_of;
 
-use _kfeed::bars::{BarSeries, INTERVALS_SECS};
+use _kfeed::bars::{Bars, SERIES};
 use _kfeed::rows::TradeRow;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
@@ -13,7 +13,7 @@ const TRADES: usize = 10_000;
 const STEP_NS: i64 = 5_000_000;
 
 fn bar_update(c: &mut Criterion) {
-    let mut series = INTERVALS_SECS.map(|s| BarSeries::new(s, SYMBOLS, 1 << 14));
+    let mut bars = Bars::new(SYMBOLS, 1 << 14);
     let mut clock = 0i64;
     let mut group = c.benchmark_group("bars");
     group.throughput(Throughput::Bytes((TRADES * size_of::<TradeRow>()) as u64));
@@ -22,9 +22,17 @@ fn bar_update(c: &mut Criterion) {
             for i in 0..TRADES {
                 clock += STEP_NS;
                 let id = ((i * 7919) % SYMBOLS) as u32;
-                for s in &mut series {
-                    s.close_through(clock);
-                    black_box(s.add_trade(id, clock, 50_000.0 + (i % 13) as f64, 3, false, clock));
+                for k in 0..SERIES {
+                    let mut series = bars.series(k);
+                    series.close_through(clock);
+                    black_box(series.add_trade(
+                        id,
+                        clock,
+                        50_000.0 + (i % 13) as f64,
+                        3,
+                        false,
+                        clock,
+                    ));
                 }
             }
         });

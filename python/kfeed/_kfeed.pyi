@@ -80,7 +80,11 @@ class Bars:
         """The interval name: "10s", "1m" or "10m"."""
     @property
     def current(self) -> np.ndarray[Any, np.dtype[np.void]]:
-        """The open bar of every known symbol id (BAR_DTYPE, read-only view; trades == 0: no open bar)."""
+        """The open bar of every known symbol id (BAR_DTYPE, read-only view; trades == 0: no open bar).
+
+        A strided view: a symbol's open bars of the three intervals sit side by side in memory. Use
+        ``np.ascontiguousarray`` where a contiguous copy is needed.
+        """
     def reader(self) -> RingReader:
         """A reader of the closed bars, starting at the current write position."""
 

@@ -1,14 +1,19 @@
-//! OHLCV bars of one interval for every symbol, kept in place, with the vendor's intraday semantics.
+//! OHLCV bars of 10 s, 1 min and 10 min for every symbol, kept in place, with the vendor's intraday semantics.
 //!
 //! Bars are aligned to clock boundaries in exchange time (KST is UTC+9, a whole number of every interval kept, so
 //! epoch-aligned boundaries are KST-aligned); a trade at `t` belongs to the bar `[start, end)` containing it; a
 //! bar with no trade does not exist (no flat fill); a bar closes when the feed's closing time (its exchange clock,
 //! advanced by any symbol's traffic, less the close delay) reaches its end, or earlier when the same symbol trades
-//! in a later bar, and is then pushed to the closed-bar ring.
+//! in a later bar, and is then pushed to its interval's closed-bar ring.
 //!
-//! The series remembers the earliest end among its open bars, so a clock advance costs one comparison; only when
-//! the closing time passes that end are the open bars visited, never all symbols.
+//! A symbol's open bars of the three intervals sit side by side in one block of four cache lines, since a trade
+//! updates all three (apart, they took six). Each interval remembers the earliest end among its open bars, so a
+//! clock advance costs one comparison; only when the closing time passes that end are the open bars visited,
+//! never all symbols.
 
+use std::ops::Index;
+
+use crate::prefetch::prefetch;
 use crate::ring::{Ring, Sequenced};
 use crate::rows::{BarRow, BAR_BACKFILLED, BAR_GAP};
 
@@ -20,9 +25,12 @@ impl Sequenced for BarRow {
 /// a trade in a symbol's open bar of one interval is in its open bars of the longer ones).
 pub const INTERVALS_SECS: [i64; 3] = [10, 60, 600];
 
+/// Number of intervals kept.
+pub const SERIES: usize = INTERVALS_SECS.len();
+
 const _: () = {
     let mut i = 1;
-    while i < INTERVALS_SECS.len() {
+    while i < SERIES {
         assert!(
             INTERVALS_SECS[i] % INTERVALS_SECS[i - 1] == 0,
             "bar intervals nest"
@@ -30,6 +38,17 @@ const _: () = {
         i += 1;
     }
 };
+
+/// The open bars of one symbol, one per interval in the order of [`INTERVALS_SECS`], in one block of whole
+/// cache lines.
+#[repr(C, align(64))]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct OpenBars([BarRow; SERIES]);
+
+const _: () = assert!(
+    size_of::<OpenBars>() == 256,
+    "a symbol's open bars fill four cache lines"
+);
 
 /// What happened to a trade offered to a [`BarSeries`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,39 +61,68 @@ pub enum BarOutcome {
     Late,
 }
 
-/// The bars of one interval: the open bar per symbol and a ring of closed bars.
+/// True when a trade at `time` falls in the open `bar`, which is not due to close at `clock`.
+#[inline(always)]
+fn takes(bar: &BarRow, time: i64, clock: i64) -> bool {
+    bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock
+}
+
+/// Adds a trade of `qty` at `price` (worth `value`) to the open `bar`, with `flags` added to its flags.
+#[inline(always)]
+fn add_to(bar: &mut BarRow, price: f64, qty: i64, value: f64, flags: u8) {
+    // Selects rather than `f64::max`/`min`, whose NaN handling costs instructions (prices are finite: the wire
+    // layer rejects anything else), and rather than conditional stores, which branch on the price: a new high
+    // or low is a coin toss the branch predictor loses.
+    bar.high = if price > bar.high { price } else { bar.high };
+    bar.low = if price < bar.low { price } else { bar.low };
+    bar.close = price;
+    bar.volume += qty;
+    bar.value += value;
+    bar.trades += 1;
+    bar.flags |= flags;
+}
+
+/// What one interval keeps besides its open bars: which symbols have one, and its closed bars.
 #[derive(Debug)]
-pub struct BarSeries {
+struct SeriesState {
     interval_ns: i64,
-    current: Box<[BarRow]>,
     /// Ids with an open bar, in order of opening; an id is here exactly when its bar has trades.
     open: Vec<u32>,
     /// Earliest end among the open bars (`i64::MAX` while none is open).
     open_end: i64,
-    /// How far past its end a bar may still be open (the feed's close delay), ns.
-    close_delay_ns: i64,
     /// The last interval a trade fell in, `[start, end)`, so most trades need no division to find theirs.
     last_start: i64,
     last_end: i64,
     closed: Ring<BarRow>,
 }
 
-impl BarSeries {
-    /// Bars of `interval_secs` for up to `symbols` symbols, keeping the last `closed_capacity` closed bars.
-    pub fn new(interval_secs: i64, symbols: usize, closed_capacity: usize) -> Self {
-        let current = (0..symbols)
-            .map(|id| empty_bar(id as u32))
+/// The bars of every interval and symbol: each symbol's open bars, and a ring of closed bars per interval.
+#[derive(Debug)]
+pub struct Bars {
+    open: Box<[OpenBars]>,
+    states: [SeriesState; SERIES],
+    /// How far past its end a bar may still be open (the feed's close delay), ns.
+    close_delay_ns: i64,
+}
+
+impl Bars {
+    /// Bars for up to `symbols` symbols, keeping the last `closed_capacity` closed bars of each interval.
+    pub fn new(symbols: usize, closed_capacity: usize) -> Self {
+        let open = (0..symbols)
+            .map(|id| OpenBars([empty_bar(id as u32); SERIES]))
             .collect::<Vec<_>>()
             .into_boxed_slice();
         Self {
-            interval_ns: interval_secs * 1_000_000_000,
-            current,
-            open: Vec::with_capacity(symbols),
-            open_end: i64::MAX,
+            open,
+            states: INTERVALS_SECS.map(|secs| SeriesState {
+                interval_ns: secs * 1_000_000_000,
+                open: Vec::with_capacity(symbols),
+                open_end: i64::MAX,
+                last_start: 0,
+                last_end: 0,
+                closed: Ring::new(closed_capacity),
+            }),
             close_delay_ns: 0,
-            last_start: 0,
-            last_end: 0,
-            closed: Ring::new(closed_capacity),
         }
     }
 
@@ -83,30 +131,134 @@ impl BarSeries {
         self.close_delay_ns = ns.max(0);
     }
 
+    /// The bars of interval `k` (an index into [`INTERVALS_SECS`]).
+    #[inline(always)]
+    pub fn series(&mut self, k: usize) -> BarSeries<'_> {
+        BarSeries {
+            state: &mut self.states[k],
+            open: &mut self.open,
+            lane: k,
+            close_delay_ns: self.close_delay_ns,
+        }
+    }
+
+    /// The open bar of interval `k` of every symbol id (`trades == 0`: none open).
+    pub fn current(&self, k: usize) -> OpenLane<'_> {
+        OpenLane {
+            open: &self.open,
+            lane: k,
+        }
+    }
+
+    /// The ring of closed bars of interval `k`.
+    pub fn closed(&self, k: usize) -> &Ring<BarRow> {
+        &self.states[k].closed
+    }
+
+    /// Number of symbols with an open bar of interval `k`.
+    pub fn open_count(&self, k: usize) -> usize {
+        self.states[k].open.len()
+    }
+
+    /// Closes every open bar of every interval whose end is at or before `clock` (ns); returns how many closed.
+    #[inline]
+    pub fn close_through(&mut self, clock: i64) -> usize {
+        (0..SERIES)
+            .map(|k| self.series(k).close_through(clock))
+            .sum()
+    }
+
+    /// True when a trade of symbol `id` at `time` falls in the symbol's open bar of the shortest interval, which
+    /// is not due to close at `clock`. The intervals nest (each divides the next, all aligned to the epoch) and
+    /// close at the same closing time, so the trade is then in the symbol's open bar of every interval, none due:
+    /// [`Bars::extend`] takes it.
+    #[inline(always)]
+    pub fn extends(&self, id: u32, time: i64, clock: i64) -> bool {
+        takes(&self.open[id as usize].0[0], time, clock)
+    }
+
+    /// Adds a trade to symbol `id`'s open bar of every interval, which the caller knows takes it
+    /// ([`Bars::extends`] said so), with `flags` added to their flags.
+    #[inline(always)]
+    pub fn extend(&mut self, id: u32, price: f64, qty: i64, flags: u8) {
+        let value = price * qty as f64;
+        for bar in &mut self.open[id as usize].0 {
+            add_to(bar, price, qty, value, flags);
+        }
+    }
+
+    /// Starts loading the open bars of symbol `id` (a hint: see [`crate::prefetch`]).
+    #[inline(always)]
+    pub fn prefetch(&self, id: u32) {
+        prefetch(&self.open, id as usize);
+    }
+}
+
+/// The open bar of one interval of every symbol id: row `id` of a strided column of the symbols' blocks.
+#[derive(Clone, Copy, Debug)]
+pub struct OpenLane<'a> {
+    open: &'a [OpenBars],
+    lane: usize,
+}
+
+impl<'a> OpenLane<'a> {
+    /// Bytes from one symbol's row to the next.
+    pub const STRIDE: usize = size_of::<OpenBars>();
+
+    /// Number of rows (the symbol capacity).
+    pub fn len(&self) -> usize {
+        self.open.len()
+    }
+
+    /// True when there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.open.is_empty()
+    }
+
+    /// The row of symbol id 0, [`Self::STRIDE`] bytes before the next one's.
+    pub fn as_ptr(&self) -> *const BarRow {
+        self.open.as_ptr().cast::<BarRow>().wrapping_add(self.lane)
+    }
+
+    /// The rows in id order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a BarRow> + 'a {
+        let lane = self.lane;
+        self.open.iter().map(move |bars| &bars.0[lane])
+    }
+}
+
+impl Index<usize> for OpenLane<'_> {
+    type Output = BarRow;
+
+    fn index(&self, id: usize) -> &BarRow {
+        &self.open[id].0[self.lane]
+    }
+}
+
+/// The bars of one interval, borrowed from [`Bars`]: its column of the open bars and its closed ring.
+pub struct BarSeries<'a> {
+    state: &'a mut SeriesState,
+    open: &'a mut [OpenBars],
+    lane: usize,
+    close_delay_ns: i64,
+}
+
+impl BarSeries<'_> {
     /// Bar length in ns.
     pub fn interval_ns(&self) -> i64 {
-        self.interval_ns
+        self.state.interval_ns
     }
 
-    /// The open bar of every symbol id (`trades == 0`: none open).
-    pub fn current(&self) -> &[BarRow] {
-        &self.current
-    }
-
-    /// The ring of closed bars.
-    pub fn closed(&self) -> &Ring<BarRow> {
-        &self.closed
-    }
-
-    /// Number of symbols with an open bar.
-    pub fn open_count(&self) -> usize {
-        self.open.len()
+    /// The open bar of symbol `id`.
+    #[inline(always)]
+    fn bar(&mut self, id: u32) -> &mut BarRow {
+        &mut self.open[id as usize].0[self.lane]
     }
 
     /// Closes every open bar whose end is at or before `clock` (ns); returns how many closed.
     #[inline]
     pub fn close_through(&mut self, clock: i64) -> usize {
-        if clock < self.open_end {
+        if clock < self.state.open_end {
             return 0;
         }
         self.close_due(clock)
@@ -114,11 +266,12 @@ impl BarSeries {
 
     #[cold]
     fn close_due(&mut self, clock: i64) -> usize {
-        let (current, closed) = (&mut self.current, &mut self.closed);
+        let (open, lane, state) = (&mut *self.open, self.lane, &mut *self.state);
         let mut next_end = i64::MAX;
-        let before = self.open.len();
-        self.open.retain(|&id| {
-            let bar = &mut current[id as usize];
+        let before = state.open.len();
+        let closed = &mut state.closed;
+        state.open.retain(|&id| {
+            let bar = &mut open[id as usize].0[lane];
             if bar.end <= clock {
                 closed.push(*bar);
                 *bar = empty_bar(id);
@@ -128,14 +281,14 @@ impl BarSeries {
                 true
             }
         });
-        self.open_end = next_end;
-        before - self.open.len()
+        state.open_end = next_end;
+        before - state.open.len()
     }
 
     /// Adds a trade of symbol `id` at `time` (ns) to its bar. `clock` is the closing time after this trade
     /// advanced the exchange clock: bars ending at or before it must already be closed
     /// ([`BarSeries::close_through`]). `gap` flags the bar as possibly missing trades. Inlined for its common
-    /// case, a trade in the symbol's open bar; the rest is [`BarSeries::open_bar`].
+    /// case, a trade in the symbol's open bar (as [`Bars::extend`] adds it); the rest is [`BarSeries::open_bar`].
     #[inline(always)]
     pub fn add_trade(
         &mut self,
@@ -147,36 +300,12 @@ impl BarSeries {
         clock: i64,
     ) -> BarOutcome {
         let flags = if gap { BAR_GAP } else { 0 };
-        if self.extends(id, time, clock) {
-            self.extend(id, price, qty, flags);
+        let bar = self.bar(id);
+        if takes(bar, time, clock) {
+            add_to(bar, price, qty, price * qty as f64, flags);
             return BarOutcome::Added;
         }
         self.open_bar(id, time, price, qty, flags, clock)
-    }
-
-    /// True when a trade of symbol `id` at `time` falls in the symbol's open bar, which is not due to close at
-    /// `clock` (the common case of [`BarSeries::add_trade`]).
-    #[inline(always)]
-    pub fn extends(&self, id: u32, time: i64, clock: i64) -> bool {
-        let bar = &self.current[id as usize];
-        bar.trades > 0 && time >= bar.start && time < bar.end && bar.end > clock
-    }
-
-    /// Adds a trade to symbol `id`'s open bar, which the caller knows takes it ([`BarSeries::extends`] said so, of
-    /// this series or of a shorter one nested in it), with `flags` added to its flags.
-    #[inline(always)]
-    pub fn extend(&mut self, id: u32, price: f64, qty: i64, flags: u8) {
-        let bar = &mut self.current[id as usize];
-        // Selects rather than `f64::max`/`min`, whose NaN handling costs instructions (prices are finite: the
-        // wire layer rejects anything else), and rather than conditional stores, which branch on the price:
-        // a new high or low is a coin toss the branch predictor loses.
-        bar.high = if price > bar.high { price } else { bar.high };
-        bar.low = if price < bar.low { price } else { bar.low };
-        bar.close = price;
-        bar.volume += qty;
-        bar.value += price * qty as f64;
-        bar.trades += 1;
-        bar.flags |= flags;
     }
 
     /// [`BarSeries::add_trade`] for a trade that opens its symbol's bar: the first of the bar's interval (an
@@ -191,15 +320,17 @@ impl BarSeries {
         flags: u8,
         clock: i64,
     ) -> BarOutcome {
-        if time < self.last_start || time >= self.last_end {
-            self.last_start = time - time.rem_euclid(self.interval_ns);
-            self.last_end = self.last_start + self.interval_ns;
+        let state = &mut *self.state;
+        if time < state.last_start || time >= state.last_end {
+            state.last_start = time - time.rem_euclid(state.interval_ns);
+            state.last_end = state.last_start + state.interval_ns;
         }
-        let (start, end) = (self.last_start, self.last_end);
+        let (start, end) = (state.last_start, state.last_end);
         if end <= clock {
             return BarOutcome::Late;
         }
-        let bar = &mut self.current[id as usize];
+        let bar = &mut self.open[id as usize].0[self.lane];
+        let state = &mut *self.state;
         let outcome = if bar.trades > 0 {
             // An open bar the trade is not in (the fast path above takes those): an earlier one rolls.
             debug_assert_ne!(
@@ -209,10 +340,10 @@ impl BarSeries {
             if bar.start > start {
                 return BarOutcome::Late;
             }
-            self.closed.push(*bar);
+            state.closed.push(*bar);
             BarOutcome::Rolled
         } else {
-            self.open.push(id);
+            state.open.push(id);
             BarOutcome::Added
         };
         *bar = BarRow {
@@ -228,7 +359,7 @@ impl BarSeries {
             trades: 1,
             flags,
         };
-        self.open_end = self.open_end.min(end);
+        state.open_end = state.open_end.min(end);
         outcome
     }
 
@@ -241,14 +372,14 @@ impl BarSeries {
     pub fn mark(&mut self, id: u32, start: i64, end: i64, flags: u8) -> usize {
         let overlaps =
             |bar: &BarRow| bar.symbol == id && bar.trades > 0 && bar.start < end && start < bar.end;
-        let horizon = start - self.interval_ns - self.close_delay_ns;
+        let horizon = start - self.state.interval_ns - self.close_delay_ns;
         let mut marked = 0;
-        let current = &mut self.current[id as usize];
+        let current = self.bar(id);
         if overlaps(current) {
             current.flags |= flags;
             marked += 1;
         }
-        for bar in self.closed.held_newest_first_mut() {
+        for bar in self.state.closed.held_newest_first_mut() {
             if bar.flags & BAR_BACKFILLED != 0 {
                 continue;
             }
@@ -273,11 +404,13 @@ impl BarSeries {
                 && ids.get(bar.symbol as usize).copied().unwrap_or(false)
         };
         let mut marked = 0;
+        let lane = self.lane;
         for bar in self
+            .state
             .closed
             .held_mut()
             .iter_mut()
-            .chain(self.current.iter_mut())
+            .chain(self.open.iter_mut().map(|bars| &mut bars.0[lane]))
         {
             if wanted(bar) {
                 bar.flags |= flags;
@@ -300,7 +433,7 @@ impl BarSeries {
     /// their number (a repair must not hold the caller for a ring scan per bar). Sorts `bars` by start; bars that
     /// are not one whole interval are skipped. Returns how many were put in place.
     pub fn replace_many(&mut self, id: u32, bars: &mut [BarRow]) -> usize {
-        let interval = self.interval_ns;
+        let interval = self.state.interval_ns;
         bars.sort_unstable_by_key(|bar| bar.start);
         let mut placed = vec![false; bars.len()];
         let valid = |bar: &BarRow| {
@@ -311,7 +444,7 @@ impl BarSeries {
             flags: (bar.flags & !BAR_GAP) | BAR_BACKFILLED,
             ..*bar
         };
-        for row in self.closed.held_mut() {
+        for row in self.state.closed.held_mut() {
             if row.symbol != id || row.trades == 0 {
                 continue;
             }
@@ -331,22 +464,14 @@ impl BarSeries {
             if done {
                 continue;
             }
-            let current = &mut self.current[id as usize];
+            let current = self.bar(id);
             if current.trades > 0 && current.start == bar.start {
                 *current = repaired(bar);
             } else {
-                self.closed.push(repaired(bar));
+                self.state.closed.push(repaired(bar));
             }
         }
         count
-    }
-
-    /// Forgets the open bar of every symbol id >= `len` (used when symbols added by a rejected frame are undone).
-    pub fn reset_symbols_from(&mut self, len: usize) {
-        self.open.retain(|&id| (id as usize) < len);
-        for (id, bar) in self.current.iter_mut().enumerate().skip(len) {
-            *bar = empty_bar(id as u32);
-        }
     }
 }
 
@@ -367,18 +492,19 @@ mod tests {
 
     const S: i64 = 1_000_000_000;
 
-    fn read_closed(series: &BarSeries) -> Vec<BarRow> {
-        let ring = series.closed();
+    fn read_closed(bars: &Bars, k: usize) -> Vec<BarRow> {
+        let ring = bars.closed(k);
         (ring.oldest()..ring.written())
             .map(|s| *ring.get(s).unwrap())
             .collect()
     }
 
-    /// Feeds (symbol, time, price, qty) as the feed does: advance the clock, close, then add.
-    fn feed(series: &mut BarSeries, trades: &[(u32, i64, f64, i64)]) -> i64 {
+    /// Feeds (symbol, time, price, qty) to the 10 s bars as the feed does: advance the clock, close, then add.
+    fn feed(bars: &mut Bars, trades: &[(u32, i64, f64, i64)]) -> i64 {
         let mut clock = 0;
         for &(id, t, p, q) in trades {
             clock = clock.max(t);
+            let mut series = bars.series(0);
             series.close_through(clock);
             series.add_trade(id, t, p, q, false, clock);
         }
@@ -387,7 +513,7 @@ mod tests {
 
     #[test]
     fn ohlcv_within_one_bar() {
-        let mut b = BarSeries::new(10, 4, 16);
+        let mut b = Bars::new(4, 16);
         feed(
             &mut b,
             &[
@@ -396,7 +522,7 @@ mod tests {
                 (0, 109 * S, 9.0, 3),
             ],
         );
-        let bar = b.current()[0];
+        let bar = b.current(0)[0];
         assert_eq!((bar.start, bar.end), (100 * S, 110 * S));
         assert_eq!(
             (bar.open, bar.high, bar.low, bar.close),
@@ -406,45 +532,45 @@ mod tests {
             (bar.volume, bar.value, bar.trades),
             (6, 10.0 + 24.0 + 27.0, 3)
         );
-        assert!(read_closed(&b).is_empty());
+        assert!(read_closed(&b, 0).is_empty());
     }
 
     #[test]
     fn any_symbols_traffic_closes_bars_and_no_flat_fill() {
-        let mut b = BarSeries::new(10, 4, 16);
+        let mut b = Bars::new(4, 16);
         feed(&mut b, &[(0, 100 * S, 10.0, 1), (1, 105 * S, 5.0, 1)]);
         // Symbol 2 trades at 135 s: bars of 0 and 1 close; nothing is created for 110..130.
         feed(&mut b, &[(2, 135 * S, 7.0, 1)]);
-        let closed = read_closed(&b);
+        let closed = read_closed(&b, 0);
         assert_eq!(closed.len(), 2);
         assert_eq!((closed[0].symbol, closed[1].symbol), (0, 1));
-        assert_eq!(b.current()[0].trades, 0);
-        assert_eq!(b.current()[2].start, 130 * S);
-        assert_eq!(b.open_count(), 1);
+        assert_eq!(b.current(0)[0].trades, 0);
+        assert_eq!(b.current(0)[2].start, 130 * S);
+        assert_eq!(b.open_count(0), 1);
     }
 
     #[test]
     fn trade_on_the_boundary_opens_the_next_bar() {
-        let mut b = BarSeries::new(10, 1, 16);
+        let mut b = Bars::new(1, 16);
         feed(&mut b, &[(0, 100 * S, 1.0, 1), (0, 110 * S, 2.0, 1)]);
-        assert_eq!(read_closed(&b)[0].close, 1.0);
-        assert_eq!(b.current()[0].start, 110 * S);
+        assert_eq!(read_closed(&b, 0)[0].close, 1.0);
+        assert_eq!(b.current(0)[0].start, 110 * S);
     }
 
     #[test]
     fn late_trade_is_refused() {
-        let mut b = BarSeries::new(10, 2, 16);
+        let mut b = Bars::new(2, 16);
         let clock = feed(&mut b, &[(0, 112 * S, 1.0, 1)]);
         assert_eq!(
-            b.add_trade(1, 105 * S, 1.0, 1, false, clock),
+            b.series(0).add_trade(1, 105 * S, 1.0, 1, false, clock),
             BarOutcome::Late
         );
-        assert_eq!(b.current()[1].trades, 0);
+        assert_eq!(b.current(0)[1].trades, 0);
     }
 
     #[test]
     fn mark_flags_open_and_closed_bars_in_the_window() {
-        let mut b = BarSeries::new(10, 2, 16);
+        let mut b = Bars::new(2, 16);
         feed(
             &mut b,
             &[
@@ -454,16 +580,16 @@ mod tests {
                 (0, 125 * S, 1.0, 1),
             ],
         );
-        assert_eq!(b.mark(0, 110 * S, 130 * S, BAR_GAP), 2);
-        let closed = read_closed(&b);
+        assert_eq!(b.series(0).mark(0, 110 * S, 130 * S, BAR_GAP), 2);
+        let closed = read_closed(&b, 0);
         assert_eq!((closed[0].flags, closed[1].flags), (0, BAR_GAP));
-        assert_eq!(b.current()[0].flags, BAR_GAP);
-        assert_eq!(b.current()[1].flags, 0);
+        assert_eq!(b.current(0)[0].flags, BAR_GAP);
+        assert_eq!(b.current(0)[1].flags, 0);
     }
 
     #[test]
     fn replace_overwrites_closed_or_open_bars_and_appends_missing_ones() {
-        let mut b = BarSeries::new(10, 1, 16);
+        let mut b = Bars::new(1, 16);
         feed(&mut b, &[(0, 100 * S, 1.0, 1), (0, 125 * S, 2.0, 1)]);
         let rest = |start: i64, close: f64| BarRow {
             start,
@@ -478,20 +604,20 @@ mod tests {
             flags: BAR_GAP,
             symbol: 99,
         };
-        assert!(b.replace(0, &rest(100 * S, 5.0)));
-        assert!(b.replace(0, &rest(110 * S, 6.0)));
-        assert!(b.replace(0, &rest(120 * S, 7.0)));
-        assert!(!b.replace(0, &rest(115 * S, 7.0)));
-        let closed = read_closed(&b);
+        assert!(b.series(0).replace(0, &rest(100 * S, 5.0)));
+        assert!(b.series(0).replace(0, &rest(110 * S, 6.0)));
+        assert!(b.series(0).replace(0, &rest(120 * S, 7.0)));
+        assert!(!b.series(0).replace(0, &rest(115 * S, 7.0)));
+        let closed = read_closed(&b, 0);
         assert_eq!(closed.len(), 2);
         assert_eq!(
             (closed[0].close, closed[0].flags, closed[0].symbol),
             (5.0, BAR_BACKFILLED, 0)
         );
         assert_eq!((closed[1].start, closed[1].close), (110 * S, 6.0));
-        assert_eq!((b.current()[0].close, b.current()[0].volume), (7.0, 9));
+        assert_eq!((b.current(0)[0].close, b.current(0)[0].volume), (7.0, 9));
 
-        let mut many = BarSeries::new(10, 1, 16);
+        let mut many = Bars::new(1, 16);
         feed(&mut many, &[(0, 100 * S, 1.0, 1), (0, 125 * S, 2.0, 1)]);
         let mut bars = [
             rest(120 * S, 7.0),
@@ -500,24 +626,25 @@ mod tests {
             rest(100 * S, 5.0),
         ];
         assert_eq!(
-            many.replace_many(0, &mut bars),
+            many.series(0).replace_many(0, &mut bars),
             3,
             "the unaligned bar is skipped"
         );
         assert_eq!(
-            read_closed(&many),
+            read_closed(&many, 0),
             closed,
             "one pass does what one call per bar does"
         );
-        assert_eq!(many.current()[0].close, 7.0);
+        assert_eq!(many.current(0)[0].close, 7.0);
     }
 
     #[test]
     fn gap_flag_sticks_to_the_bar() {
-        let mut b = BarSeries::new(60, 1, 16);
-        b.add_trade(0, 0, 1.0, 1, false, 0);
-        b.add_trade(0, S, 1.0, 1, true, S);
-        b.add_trade(0, 2 * S, 1.0, 1, false, 2 * S);
-        assert_eq!(b.current()[0].flags, BAR_GAP);
+        let mut b = Bars::new(1, 16);
+        let mut minute = b.series(1);
+        minute.add_trade(0, 0, 1.0, 1, false, 0);
+        minute.add_trade(0, S, 1.0, 1, true, S);
+        minute.add_trade(0, 2 * S, 1.0, 1, false, 2 * S);
+        assert_eq!(b.current(1)[0].flags, BAR_GAP);
     }
 }

@@ -1,7 +1,7 @@
 //! `Feed`: the sans-IO entry point. One frame in: parse it whole, check it, then apply it to the symbols, the
 //! trades and quotes rings, the books, the bars and the event queue. A rejected frame changes none of them.
 
-use crate::bars::{BarOutcome, BarSeries, INTERVALS_SECS};
+use crate::bars::{BarOutcome, Bars, INTERVALS_SECS, SERIES};
 
 /// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.
 const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[INTERVALS_SECS.len() - 1] * 1_000_000_000;
@@ -73,8 +73,8 @@ pub struct State {
     pub last_update: Box<[i64]>,
     /// See [`FeedConfig::bar_close_delay_ns`].
     pub bar_close_delay_ns: i64,
-    /// Bars per interval of [`INTERVALS_SECS`].
-    pub bars: [BarSeries; 3],
+    /// Bars of every interval of [`INTERVALS_SECS`].
+    pub bars: Bars,
     /// Trading date and latest exchange time.
     pub clock: ExchangeClock,
     /// Counters.
@@ -118,11 +118,11 @@ impl Feed {
                 books,
                 last_update: vec![0; symbols].into_boxed_slice(),
                 bar_close_delay_ns: config.bar_close_delay_ns.max(0),
-                bars: INTERVALS_SECS.map(|s| {
-                    let mut series = BarSeries::new(s, symbols, config.bar_capacity);
-                    series.set_close_delay(config.bar_close_delay_ns);
-                    series
-                }),
+                bars: {
+                    let mut bars = Bars::new(symbols, config.bar_capacity);
+                    bars.set_close_delay(config.bar_close_delay_ns);
+                    bars
+                },
                 clock: ExchangeClock::new(date),
                 stats: Stats::default(),
                 events: Events::default(),
@@ -363,9 +363,7 @@ impl State {
     /// Starts loading the rows a trade of symbol `id` updates: its bars and its last update time.
     #[inline(always)]
     fn prefetch_trade_rows(&self, id: u32) {
-        for series in &self.bars {
-            prefetch(series.current(), id as usize);
-        }
+        self.bars.prefetch(id);
         prefetch(&self.last_update, id as usize);
     }
 
@@ -394,9 +392,7 @@ impl State {
         let latest = self.clock.advance(time);
         let closing = latest - self.bar_close_delay_ns;
         if latest != before {
-            for series in &mut self.bars {
-                self.stats.bars_closed += series.close_through(closing) as u64;
-            }
+            self.stats.bars_closed += self.bars.close_through(closing) as u64;
         }
         closing
     }
@@ -470,19 +466,15 @@ impl State {
         let gap = flags & TRADE_GAP != 0;
         let partial = trade.source == Source::MarketTrades
             && time < partial_until.saturating_add(MAX_INTERVAL_NS);
-        let [shortest, ..] = &self.bars;
-        if !partial && shortest.extends(id, time, closing) {
-            // The intervals nest (each divides the next, all aligned to the epoch) and every series closes at the
-            // same closing time, so a trade in the shortest series' open bar, not due to close, is in the open bar
-            // of every series, none due: one test for all three.
+        if !partial && self.bars.extends(id, time, closing) {
+            // In the open bar of every interval, none due: one test for all three.
             let bar_flags = if gap { BAR_GAP } else { 0 };
-            for series in &mut self.bars {
-                series.extend(id, trade.price, qty, bar_flags);
-            }
+            self.bars.extend(id, trade.price, qty, bar_flags);
             self.last_update[idx] = recv_time;
             return true;
         }
-        for series in &mut self.bars {
+        for k in 0..SERIES {
+            let mut series = self.bars.series(k);
             let gap =
                 gap || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);
             match series.add_trade(id, time, trade.price, qty, gap, closing) {
@@ -500,8 +492,8 @@ impl State {
     #[cold]
     fn record_gap(&mut self, trade: &Trade, id: u32, since: i64, time: i64, expected: i64) {
         self.stats.gaps += 1;
-        for series in &mut self.bars {
-            series.mark(id, since, time, BAR_GAP);
+        for k in 0..SERIES {
+            self.bars.series(k).mark(id, since, time, BAR_GAP);
         }
         let gap = Event::Gap {
             code: trade.code,

@@ -58,6 +58,20 @@ def test_views_are_zero_copy_read_only_and_own_their_feed():
     assert row["ask_price"][0] == 102.0 and row["levels"] == 10
 
 
+def test_current_bars_are_live_read_only_views_of_every_symbol():
+    feed = Feed(trading_date=DATE)
+    feed.ingest(tick("005930", 9_000_000, 100, 1, 1))
+    feed.ingest(tick("000660", 9_000_100, 200, 2, 2))
+    views = [feed.bars(interval).current for interval in ("10s", "1m", "10m")]
+    for view in views:
+        assert view.dtype == BAR_DTYPE and view.base is feed and not view.flags.writeable
+        assert view["symbol"].tolist() == [0, 1] and view["close"].tolist() == [100.0, 200.0]
+    feed.ingest(tick("000660", 9_000_200, 210, 3, 5))
+    for view in views:
+        assert view["close"].tolist() == [100.0, 210.0]  # live, not copies
+        assert view["volume"].tolist() == [1, 5] and view["high"][1] == 210.0
+
+
 def test_views_keep_the_feed_alive():
     feed = Feed(trading_date=DATE, trade_capacity=8)
     reader = feed.trades_reader()

@@ -138,17 +138,13 @@ mod tests {
     fn state(feed: &mut Feed) -> String {
         let s = &mut feed.state;
         let events: Vec<_> = s.events.drain().collect();
-        let bars: Vec<_> = s
-            .bars
-            .iter()
-            .map(|b| format!("{:?} {:?}", b.current(), b.closed().as_slice()))
-            .collect();
         format!(
-            "{:?}\n{:?}\n{:?}\n{:?}\n{bars:?}\n{:?}\n{:?}\n{events:?}\n{:?}",
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{events:?}\n{:?}",
             s.trades.as_slice(),
             s.quotes.as_slice(),
             s.books,
             s.last_update,
+            s.bars,
             s.stats,
             s.symbols.codes(),
             s.clock.latest(),

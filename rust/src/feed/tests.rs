@@ -95,8 +95,8 @@ fn tick_writes_a_trade_row_with_epoch_time_and_updates_bars() {
         (7, 0, 100.0, 2, 0)
     );
     assert_eq!(f.state.last_update[0], 7);
-    for series in &f.state.bars {
-        assert_eq!(series.current()[0].trades, 1);
+    for k in 0..SERIES {
+        assert_eq!(f.state.bars.current(k)[0].trades, 1);
     }
     assert_eq!(f.state.stats.trades, 1);
 }
@@ -113,7 +113,7 @@ fn duplicate_cumulative_volume_is_rejected_whole() {
     assert_eq!(apply(&mut f, &again), Err(Reject::Duplicate));
     assert_eq!(f.state.trades.written(), 1);
     assert_eq!(f.state.stats.rejects(Reject::Duplicate), 1);
-    assert_eq!(f.state.bars[0].current()[0].volume, 2);
+    assert_eq!(f.state.bars.current(0)[0].volume, 2);
 }
 
 #[test]
@@ -131,7 +131,7 @@ fn gap_is_flagged_counted_and_applied() {
     .unwrap();
     assert_eq!(f.state.stats.gaps, 1);
     assert_eq!(f.state.trades.get(1).unwrap().flags, TRADE_GAP);
-    assert_eq!(f.state.bars[1].current()[0].flags, BAR_GAP);
+    assert_eq!(f.state.bars.current(1)[0].flags, BAR_GAP);
     assert_eq!(f.trade_state(&code("005930")).unwrap().last_acc, 20);
     let events: Vec<_> = f.state.events.drain().collect();
     assert!(matches!(
@@ -176,7 +176,7 @@ fn a_lone_trade_past_the_symbol_capacity_is_rejected_with_nothing_changed() {
     assert_eq!(f.state.symbols.len(), 4);
     assert_eq!(f.state.trades.written(), 0);
     assert_eq!(f.state.clock.latest(), clock);
-    assert!(f.state.bars.iter().all(|series| series.open_count() == 0));
+    assert!((0..SERIES).all(|k| f.state.bars.open_count(k) == 0));
 }
 
 #[test]
@@ -242,8 +242,8 @@ fn any_symbols_trade_closes_bars() {
     apply(&mut f, &frame_of(&[tick("A", 9_000_000, 10.0, 1, 1)], &[])).unwrap();
     apply(&mut f, &frame_of(&[tick("B", 9_001_000, 20.0, 1, 1)], &[])).unwrap();
     // 10 s bar of A closed by B's trade at 09:00:10; the 1 min bar stays open.
-    assert_eq!(f.state.bars[0].closed().written(), 1);
-    assert_eq!(f.state.bars[1].closed().written(), 0);
+    assert_eq!(f.state.bars.closed(0).written(), 1);
+    assert_eq!(f.state.bars.closed(1).written(), 0);
     assert_eq!(f.state.stats.bars_closed, 1);
 }
 
@@ -346,7 +346,7 @@ fn bars_stay_open_for_the_close_delay_so_late_market_trades_still_land() {
         &frame_of(&[tick("000660", 9_010_050, 200.0, 1, 2)], &[]),
     )
     .unwrap();
-    let minute = f.state.bars[1].closed();
+    let minute = f.state.bars.closed(1);
     let bar = (minute.oldest()..minute.written())
         .filter_map(|seq| minute.get(seq))
         .find(|b| b.symbol == 0)
@@ -365,7 +365,7 @@ fn market_wide_copies_of_a_detailed_symbols_trades_are_skipped() {
     assert_eq!(apply(&mut f, &frame_of(&[copy, other], &[])).unwrap(), 1);
     assert_eq!(f.state.stats.market_trades_skipped, 1);
     assert_eq!(f.state.trades.written(), 1);
-    assert_eq!(f.state.bars[0].current()[0].trades, 0);
+    assert_eq!(f.state.bars.current(0)[0].trades, 0);
 }
 
 #[test]
@@ -389,7 +389,7 @@ fn a_gap_dates_from_the_previous_trade_and_flags_every_bar_since() {
     let previous = f.state.clock.to_ns(9_000_500);
     let events: Vec<_> = f.state.events.drain().collect();
     assert!(matches!(events[..], [Event::Gap { time, .. }] if time == previous));
-    let ten_second = f.state.bars[0].closed();
+    let ten_second = f.state.bars.closed(0);
     let first = (ten_second.oldest()..ten_second.written())
         .filter_map(|seq| ten_second.get(seq))
         .find(|bar| bar.symbol == 0)
@@ -414,7 +414,7 @@ fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
     let mut later = tick("000660", 9_001_200, 100.0, 1, ABSENT);
     later.source = Source::MarketTrades;
     apply(&mut f, &frame_of(&[early, later], &[])).unwrap();
-    let closed = f.state.bars[0].closed();
+    let closed = f.state.bars.closed(0);
     let first = closed
         .get(closed.oldest())
         .expect("005930's 10 s bar closed");
@@ -424,12 +424,12 @@ fn market_trades_in_bars_begun_before_the_stream_was_live_are_flagged() {
         "[09:00:00, 09:00:10) began before the stream was live"
     );
     assert_eq!(
-        f.state.bars[0].current()[1].flags,
+        f.state.bars.current(0)[1].flags,
         0,
         "[09:00:10, 09:00:20) is whole"
     );
     assert_eq!(
-        f.state.bars[1].current()[1].flags,
+        f.state.bars.current(1)[1].flags,
         BAR_GAP,
         "its minute began before"
     );
@@ -449,10 +449,8 @@ fn a_partial_mark_covers_only_the_codes_of_the_market_whose_stream_was_not_live(
     apply(&mut f, &frame_of(&[trade("005930"), trade("035720")], &[])).unwrap();
     let flags = |code: &Code| {
         let id = f.state.symbols.get(code).unwrap() as usize;
-        f.state
-            .bars
-            .iter()
-            .map(|b| b.current()[id].flags)
+        (0..SERIES)
+            .map(|k| f.state.bars.current(k)[id].flags)
             .collect::<Vec<_>>()
     };
     assert_eq!(flags(&kosdaq), vec![BAR_GAP; 3]);
@@ -479,10 +477,11 @@ fn every_bar_series_is_what_offering_each_trade_to_it_alone_makes() {
         },
         DATE,
     );
-    let mut reference = INTERVALS_SECS.map(|s| {
-        let mut series = BarSeries::new(s, 4, 4096);
-        series.set_close_delay(DELAY);
-        series
+    // One set of bars per interval, each offered every trade in that interval alone.
+    let mut reference: [Bars; SERIES] = std::array::from_fn(|_| {
+        let mut bars = Bars::new(4, 4096);
+        bars.set_close_delay(DELAY);
+        bars
     });
     let mut clock = ExchangeClock::new(DATE);
     let mut rng = TestRng::new(0x9e37_79b9_7f4a_7c15);
@@ -503,7 +502,8 @@ fn every_bar_series_is_what_offering_each_trade_to_it_alone_makes() {
         let ns = clock.to_ns(time);
         let before = clock.latest();
         let closing = clock.advance(ns) - DELAY;
-        for series in &mut reference {
+        for (k, bars) in reference.iter_mut().enumerate() {
+            let mut series = bars.series(k);
             if clock.latest() != before {
                 series.close_through(closing);
             }
@@ -513,9 +513,10 @@ fn every_bar_series_is_what_offering_each_trade_to_it_alone_makes() {
         }
     }
     assert!(late > 100, "the stream has late trades ({late})");
-    for (series, want) in f.state.bars.iter().zip(&reference) {
-        assert_eq!(series.current(), want.current());
-        assert_eq!(series.closed().as_slice(), want.closed().as_slice());
-        assert!(series.closed().written() > 30);
+    for (k, want) in reference.iter().enumerate() {
+        let bars = &f.state.bars;
+        assert!(bars.current(k).iter().eq(want.current(k).iter()));
+        assert_eq!(bars.closed(k).as_slice(), want.closed(k).as_slice());
+        assert!(bars.closed(k).written() > 30);
     }
 }

@@ -8,7 +8,7 @@ use super::errors::{guard, Error};
 use super::frames::{with_frame, FrameBytes};
 use super::reader::{Bars, RingId, RingReader};
 use super::views::{dtype, int64_view, rows_view, RowKind};
-use crate::bars::INTERVALS_SECS;
+use crate::bars::{INTERVALS_SECS, SERIES};
 use crate::clock::{now_ns, Date};
 use crate::error::Reject;
 use crate::events::Event;
@@ -349,7 +349,12 @@ impl PyFeed {
     ) -> PyResult<usize> {
         let series = interval_index(interval)?;
         let id = self.id(code)?;
-        Ok(self.core.state.bars[series].mark(id, start_ns, end_ns, flags))
+        Ok(self
+            .core
+            .state
+            .bars
+            .series(series)
+            .mark(id, start_ns, end_ns, flags))
     }
 
     /// ORs `flags` into every bar of the given codes (all known symbols when None) overlapping `[start_ns, end_ns)`,
@@ -372,10 +377,13 @@ impl PyFeed {
                 }
             }
         }
-        Ok(state
-            .bars
-            .iter_mut()
-            .map(|series| series.mark_many(&ids, start_ns, end_ns, flags))
+        Ok((0..SERIES)
+            .map(|k| {
+                state
+                    .bars
+                    .series(k)
+                    .mark_many(&ids, start_ns, end_ns, flags)
+            })
             .sum())
     }
 
@@ -411,7 +419,7 @@ impl PyFeed {
                     .read_unaligned()
             })
             .collect();
-        let interval_ns = self.core.state.bars[series].interval_ns();
+        let interval_ns = self.core.state.bars.series(series).interval_ns();
         if let Some(bad) = rows
             .iter()
             .find(|b| b.end - b.start != interval_ns || b.start.rem_euclid(interval_ns) != 0)
@@ -429,7 +437,12 @@ impl PyFeed {
             ))
             .into());
         }
-        Ok(self.core.state.bars[series].replace_many(id, &mut rows))
+        Ok(self
+            .core
+            .state
+            .bars
+            .series(series)
+            .replace_many(id, &mut rows))
     }
 
     /// From now on, flags `BAR_GAP` on every bar of `codes` (added if new) starting before `ns` that a market-wide

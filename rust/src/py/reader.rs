@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 
 use super::feed::{interval_name, PyFeed};
-use super::views::{rows_view, RowKind};
+use super::views::{rows_view, strided_rows_view, RowKind};
+use crate::bars::OpenLane;
 use crate::ring::{Batch, Cursor, Ring, Sequenced};
 
 /// Which ring of the feed a reader follows.
@@ -39,7 +40,7 @@ impl RingReader {
         let written = match ring {
             RingId::Trades => core.state.trades.written(),
             RingId::Quotes => core.state.quotes.written(),
-            RingId::Bars(i) => core.state.bars[i].closed().written(),
+            RingId::Bars(i) => core.state.bars.closed(i).written(),
         };
         let mut cursor = Cursor::default();
         cursor.skip_to(written);
@@ -99,7 +100,7 @@ impl RingReader {
             )?,
             RingId::Bars(i) => take(
                 owner,
-                state.bars[i].closed(),
+                state.bars.closed(i),
                 &mut self.cursor,
                 RowKind::Bar,
                 max_rows,
@@ -118,7 +119,7 @@ impl RingReader {
         let oldest = match self.ring {
             RingId::Trades => state.trades.oldest(),
             RingId::Quotes => state.quotes.oldest(),
-            RingId::Bars(i) => state.bars[i].closed().oldest(),
+            RingId::Bars(i) => state.bars.closed(i).oldest(),
         };
         let first = self.last_end - self.last_len;
         Ok(oldest.saturating_sub(first).min(self.last_len))
@@ -162,15 +163,26 @@ impl Bars {
         interval_name(self.index)
     }
 
-    /// The open bar of every known symbol id (read-only view; `trades == 0`: no open bar).
+    /// The open bar of every known symbol id (read-only view; `trades == 0`: no open bar). Strided: a symbol's open
+    /// bars of the three intervals sit side by side.
     #[getter]
     fn current<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let owner = self.feed.bind(py);
         let feed = owner.try_borrow()?;
         let state = &feed.core.state;
-        let rows = &state.bars[self.index].current()[..state.symbols.len()];
-        // SAFETY: a boxed slice owned by the Feed object, never reallocated.
-        unsafe { rows_view(owner.as_any(), RowKind::Bar, rows) }
+        let lane = state.bars.current(self.index);
+        let len = state.symbols.len().min(lane.len());
+        // SAFETY: `len` rows of one interval's column of a boxed slice owned by the Feed object, never
+        // reallocated, `OpenLane::STRIDE` bytes apart.
+        unsafe {
+            strided_rows_view(
+                owner.as_any(),
+                RowKind::Bar,
+                lane.as_ptr(),
+                len,
+                OpenLane::STRIDE,
+            )
+        }
     }
 
     /// A reader of the closed bars, starting at the current write position.

@@ -96,18 +96,27 @@ fn int64(py: Python<'_>) -> PyResult<&Bound<'_, PyArrayDescr>> {
         .map(|d| d.bind(py))
 }
 
-/// A read-only 1-D array over `rows`, whose base object is `owner`.
+/// A read-only 1-D array of `len` items whose first is at `data`, `stride` bytes apart, whose base object is
+/// `owner`.
 ///
 /// # Safety
-/// `rows` must live in a buffer owned by `owner` that is neither freed nor moved while `owner` is alive, and
-/// `descr` must describe `T`'s layout exactly.
-unsafe fn view<'py, T>(
+/// The `len` items must live in a buffer owned by `owner` that is neither freed nor moved while `owner` is alive,
+/// and `descr` must describe each item's layout exactly.
+unsafe fn view<'py>(
     owner: &Bound<'py, PyAny>,
     descr: &Bound<'py, PyArrayDescr>,
-    rows: &[T],
+    data: *const c_void,
+    len: usize,
+    stride: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     let py = owner.py();
-    let mut dims = [rows.len() as npy_intp];
+    let mut dims = [len as npy_intp];
+    let mut strides = [stride as npy_intp];
+    let contiguous = if stride == descr.itemsize() {
+        NPY_ARRAY_C_CONTIGUOUS
+    } else {
+        0
+    };
     // SAFETY: a fresh array over caller-guaranteed memory; `into_dtype_ptr` hands NewFromDescr the reference it
     // steals; no WRITEABLE flag, so numpy refuses writes through the view.
     unsafe {
@@ -117,9 +126,9 @@ unsafe fn view<'py, T>(
             descr.clone().into_dtype_ptr(),
             1,
             dims.as_mut_ptr(),
-            std::ptr::null_mut(),
-            rows.as_ptr().cast::<c_void>().cast_mut(),
-            NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED,
+            strides.as_mut_ptr(),
+            data.cast_mut(),
+            contiguous | NPY_ARRAY_ALIGNED,
             std::ptr::null_mut(),
         );
         let array = Bound::from_owned_ptr_or_err(py, array)?;
@@ -142,10 +151,27 @@ pub unsafe fn rows_view<'py, T>(
     kind: RowKind,
     rows: &[T],
 ) -> PyResult<Bound<'py, PyAny>> {
+    // SAFETY: forwarded from the caller.
+    unsafe { strided_rows_view(owner, kind, rows.as_ptr(), rows.len(), size_of::<T>()) }
+}
+
+/// A read-only view of `len` rows of `kind`, the first at `first` and each `stride` bytes after the previous one,
+/// kept alive by `owner`.
+///
+/// # Safety
+/// As [`view`]: the rows are in a buffer owned by `owner` that never moves or is freed while it lives, of the row
+/// type of `kind`.
+pub unsafe fn strided_rows_view<'py, T>(
+    owner: &Bound<'py, PyAny>,
+    kind: RowKind,
+    first: *const T,
+    len: usize,
+    stride: usize,
+) -> PyResult<Bound<'py, PyAny>> {
     debug_assert_eq!(size_of::<T>(), kind.spec().size);
     let descr = dtype(owner.py(), kind)?;
     // SAFETY: forwarded from the caller.
-    unsafe { view(owner, descr, rows) }
+    unsafe { view(owner, descr, first.cast(), len, stride) }
 }
 
 /// A read-only int64 view of `values`, kept alive by `owner`.
@@ -158,5 +184,13 @@ pub unsafe fn int64_view<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let descr = int64(owner.py())?;
     // SAFETY: forwarded from the caller.
-    unsafe { view(owner, descr, values) }
+    unsafe {
+        view(
+            owner,
+            descr,
+            values.as_ptr().cast(),
+            values.len(),
+            size_of::<i64>(),
+        )
+    }
 }

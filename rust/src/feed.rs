@@ -2,9 +2,6 @@
 //! trades and quotes rings, the books, the bars and the event queue. A rejected frame changes none of them.
 
 use crate::bars::{BarOutcome, Bars, INTERVALS_SECS, SERIES};
-
-/// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.
-const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[INTERVALS_SECS.len() - 1] * 1_000_000_000;
 use crate::book;
 use crate::clock::{Date, ExchangeClock};
 use crate::error::Reject;
@@ -15,6 +12,14 @@ use crate::rows::{BookRow, QuoteRow, TradeRow, BAR_GAP, TRADE_GAP, TRADE_INDEX, 
 use crate::stats::Stats;
 use crate::symbols::{depth_of, SlotIndex, SymbolTable, TradeState};
 use crate::wire::{self, Code, Parsed, ReplyKind, Source, Trade, ABSENT};
+
+/// How many trades of a frame ahead of the one being applied have their rows prefetched: enough that their
+/// memory arrives meanwhile, few enough that the loads in flight do not stall the core (a burst of prefetches
+/// for every trade of a large frame waits for free miss buffers).
+const PREFETCH_DISTANCE: usize = 8;
+
+/// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.
+const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[INTERVALS_SECS.len() - 1] * 1_000_000_000;
 
 impl Sequenced for TradeRow {
     #[inline]
@@ -311,7 +316,8 @@ impl State {
     }
 
     /// Resolves every code (adding new ones) and refuses duplicates; on error undoes the symbols it added.
-    /// `ahead`: prefetch the rows each trade will update, for a caller with other work to do before applying.
+    /// `ahead`: prefetch the rows the first [`PREFETCH_DISTANCE`] trades will update, for a caller with other work
+    /// to do before applying ([`State::apply_trades`] prefetches each later trade's rows as many trades ahead).
     #[inline(always)]
     fn check(&mut self, parsed: &Parsed, ahead: bool) -> Result<Checked, Reject> {
         let before = self.symbols.len();
@@ -344,10 +350,10 @@ impl State {
                     return Err(reason);
                 }
             };
-            self.trade_ids.push((id, slot));
-            if ahead {
+            if ahead && self.trade_ids.len() < PREFETCH_DISTANCE {
                 self.prefetch_trade_rows(id);
             }
+            self.trade_ids.push((id, slot));
         }
         for update in &parsed.books {
             let Some((id, _)) = self.resolve(&update.code) else {
@@ -401,6 +407,9 @@ impl State {
     fn apply_trades(&mut self, parsed: &Parsed, recv_time: i64) -> usize {
         let mut written = 0;
         for (i, trade) in parsed.trades.iter().enumerate() {
+            if let Some(&(later, _)) = self.trade_ids.get(i + PREFETCH_DISTANCE) {
+                self.prefetch_trade_rows(later);
+            }
             let (id, slot) = self.trade_ids[i];
             written += usize::from(self.apply_trade(trade, id, slot, recv_time));
         }

@@ -14,7 +14,7 @@ mod reads;
 #[path = "common/streams.rs"]
 mod streams;
 use reads::{Stream, READ_BYTES};
-use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, TRADES_PER_ARRAY};
+use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, Activity, TRADES_PER_ARRAY};
 
 /// Passes per stream and mode unless `PASSES` says otherwise.
 const DEFAULT_PASSES: usize = 40;
@@ -49,12 +49,19 @@ fn main() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(DEFAULT_PASSES)
         .max(1);
-    let market = market_frames();
-    let market_trades = market.len() * TRADES_PER_ARRAY;
+    let market = |activity| {
+        let frames = market_frames(activity);
+        let trades = frames.len() * TRADES_PER_ARRAY;
+        (frames, Some(trades))
+    };
+    let (ksp, ksp_trades) = market(Activity::Uniform);
+    let (ksp_zipf, ksp_zipf_trades) = market(Activity::Zipf);
     let streams = [
-        ("tick", tick_frames(), None),
+        ("tick", tick_frames(Activity::Uniform), None),
         ("quote10", quote10_frames(), None),
-        ("ws_ksp_50", market, Some(market_trades)),
+        ("ws_ksp_50", ksp, ksp_trades),
+        ("tick_zipf", tick_frames(Activity::Zipf), None),
+        ("ws_ksp_50_zipf", ksp_zipf, ksp_zipf_trades),
     ];
     let mut buffer = vec![0u8; READ_BYTES];
     println!("ns per message, the fastest and the median of {passes} passes");

@@ -21,7 +21,9 @@ mod reads;
 #[path = "common/streams.rs"]
 mod streams;
 use reads::{Stream, READ_BYTES};
-use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, FRAMES, TRADES_PER_ARRAY};
+use streams::{
+    fresh_feed, market_frames, quote10_frames, tick_frames, Activity, FRAMES, TRADES_PER_ARRAY,
+};
 
 /// Criterion's total time for `iters` runs, each timing itself (what it builds first is not timed).
 fn total(iters: u64, mut run: impl FnMut() -> Duration) -> Duration {
@@ -98,7 +100,7 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
 }
 
 fn feed_benches(c: &mut Criterion) {
-    bench_stream(c, "tick", &tick_frames(), FRAMES);
+    bench_stream(c, "tick", &tick_frames(Activity::Uniform), FRAMES);
     let quote10 = quote10_frames();
     bench_stream(
         c,
@@ -111,8 +113,16 @@ fn feed_benches(c: &mut Criterion) {
             .collect::<Vec<_>>(),
         FRAMES,
     );
-    let market = market_frames();
+    let market = market_frames(Activity::Uniform);
     bench_stream(c, "ws_ksp_50", &market, market.len() * TRADES_PER_ARRAY);
+    bench_stream(c, "tick_zipf", &tick_frames(Activity::Zipf), FRAMES);
+    let market = market_frames(Activity::Zipf);
+    bench_stream(
+        c,
+        "ws_ksp_50_zipf",
+        &market,
+        market.len() * TRADES_PER_ARRAY,
+    );
 }
 
 criterion_group!(benches, feed_benches);

@@ -14,10 +14,16 @@ use _kfeed::wire::{parse_frame, Parsed};
 
 #[path = "common/streams.rs"]
 mod streams;
-use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, TRADES_PER_ARRAY};
+use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, Activity, TRADES_PER_ARRAY};
 
 /// The streams counted, by the names the `feed` benchmark gives them.
-const STREAMS: [&str; 3] = ["tick", "quote10", "ws_ksp_50"];
+const STREAMS: [&str; 5] = [
+    "tick",
+    "quote10",
+    "ws_ksp_50",
+    "tick_zipf",
+    "ws_ksp_50_zipf",
+];
 
 /// What is counted for each stream: the whole ingest a frame at a time, the parser alone, or the whole ingest
 /// as one [`_kfeed::feed::Batch`].
@@ -26,12 +32,14 @@ const MODES: [&str; 3] = ["ingest", "parse", "batch"];
 /// The frames of the stream called `name`, and how many messages (frames, or trades for `/ws_ksp`) they hold.
 fn stream(name: &str) -> Option<(Vec<String>, usize)> {
     let frames = match name {
-        "tick" => tick_frames(),
+        "tick" => tick_frames(Activity::Uniform),
         "quote10" => quote10_frames(),
-        "ws_ksp_50" => market_frames(),
+        "ws_ksp_50" => market_frames(Activity::Uniform),
+        "tick_zipf" => tick_frames(Activity::Zipf),
+        "ws_ksp_50_zipf" => market_frames(Activity::Zipf),
         _ => return None,
     };
-    let messages = if name == "ws_ksp_50" {
+    let messages = if name.starts_with("ws_ksp_50") {
         frames.len() * TRADES_PER_ARRAY
     } else {
         frames.len()

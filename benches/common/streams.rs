@@ -1,5 +1,7 @@
 //! The synthetic streams the feed benchmarks ingest: tick pushes, quote10 pushes and `/ws_ksp` arrays over
 //! [`SYMBOLS`] symbols, deterministic from fixed seeds so every run (and every benchmark) sees the same bytes.
+//! Trades spread over the symbols evenly (the worst case for the caches) or, as in a real market and in the
+//! simulator's, mostly on a few names ([`Activity`]).
 
 use std::fmt::Write as _;
 
@@ -43,6 +45,47 @@ impl Rng {
     }
 }
 
+/// How a stream's trades spread over its symbols.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activity {
+    /// Every symbol equally likely: each trade's rows are as likely to be out of cache as they can be.
+    Uniform,
+    /// The symbol of rank `r` (from 0) with weight `1 / (r + 1)`: Zipf(1), as `kfeed.sim` draws its market's
+    /// trades, so a few names take most of them.
+    Zipf,
+}
+
+/// Draws the symbol of each trade as an [`Activity`] says.
+struct SymbolDraw {
+    /// Cumulative Zipf weights by rank (empty for [`Activity::Uniform`]).
+    cumulative: Vec<f64>,
+}
+
+impl SymbolDraw {
+    fn new(activity: Activity) -> Self {
+        let cumulative = match activity {
+            Activity::Uniform => Vec::new(),
+            Activity::Zipf => (0..SYMBOLS)
+                .scan(0.0, |total, rank| {
+                    *total += 1.0 / (rank + 1) as f64;
+                    Some(*total)
+                })
+                .collect(),
+        };
+        Self { cumulative }
+    }
+
+    fn next(&self, rng: &mut Rng) -> usize {
+        let Some(&total) = self.cumulative.last() else {
+            return rng.below(SYMBOLS as u64) as usize;
+        };
+        let u = (rng.next() >> 11) as f64 / (1u64 << 53) as f64 * total;
+        self.cumulative
+            .partition_point(|&c| c <= u)
+            .min(SYMBOLS - 1)
+    }
+}
+
 fn code(i: usize) -> String {
     format!("{:06}", 100 + i * 5)
 }
@@ -55,13 +98,15 @@ fn hhmmsscc(cs: usize) -> u32 {
     (h * 1_000_000 + m * 10_000 + rest) as u32
 }
 
-/// Tick pushes of random symbols, each with an advancing cumulative volume, four per hundredth of a second.
-pub fn tick_frames() -> Vec<String> {
+/// Tick pushes of symbols drawn as `activity` says, each with an advancing cumulative volume, four per hundredth
+/// of a second.
+pub fn tick_frames(activity: Activity) -> Vec<String> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let draw = SymbolDraw::new(activity);
     let mut acc = vec![0i64; SYMBOLS];
     (0..FRAMES)
         .map(|n| {
-            let s = rng.below(SYMBOLS as u64) as usize;
+            let s = draw.next(&mut rng);
             let qty = 1 + rng.below(500) as i64;
             acc[s] += qty;
             let price = 50_000 + 100 * rng.below(50);
@@ -107,16 +152,18 @@ pub fn quote10_frames() -> Vec<String> {
         .collect()
 }
 
-/// `/ws_ksp` arrays of [`TRADES_PER_ARRAY`] trades of random symbols, values as strings as the vendor sends them.
-pub fn market_frames() -> Vec<String> {
+/// `/ws_ksp` arrays of [`TRADES_PER_ARRAY`] trades of symbols drawn as `activity` says, values as strings as the
+/// vendor sends them.
+pub fn market_frames(activity: Activity) -> Vec<String> {
     let mut rng = Rng(0x1234_5678_9abc_def1);
+    let draw = SymbolDraw::new(activity);
     (0..FRAMES / TRADES_PER_ARRAY * 2)
         .map(|n| {
             let items: Vec<String> = (0..TRADES_PER_ARRAY)
                 .map(|_| {
                     format!(
                         r#"{{"isuSrtCd":"{}","trdPrc":"{}","trdVol":"{}","trdTm":"{}"}}"#,
-                        code(rng.below(SYMBOLS as u64) as usize),
+                        code(draw.next(&mut rng)),
                         1000 + 5 * rng.below(1000),
                         1 + rng.below(300),
                         hhmmsscc(n * 5)

@@ -42,7 +42,7 @@ const _: () = {
 /// The open bars of one symbol, one per interval in the order of [`INTERVALS_SECS`], in one block of whole
 /// cache lines.
 #[repr(C, align(64))]
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Debug)]
 struct OpenBars([BarRow; SERIES]);
 
 const _: () = assert!(

@@ -130,7 +130,7 @@ fn main() -> ExitCode {
     }
     println!("instructions per message (callgrind; frames from benches/common/streams.rs)");
     println!(
-        "{:<12} {:>10} {:>10} {:>10} {:>10} {:>10}",
+        "{:<16} {:>10} {:>10} {:>10} {:>10} {:>10}",
         "stream", "messages", "ingest", "parse", "apply", "batch"
     );
     for name in STREAMS {
@@ -144,7 +144,7 @@ fn main() -> ExitCode {
             per_message("batch"),
         ) {
             (Ok(ingest), Ok(parse), Ok(batch)) => println!(
-                "{name:<12} {messages:>10} {ingest:>10.0} {parse:>10.0} {:>10.0} {batch:>10.0}",
+                "{name:<16} {messages:>10} {ingest:>10.0} {parse:>10.0} {:>10.0} {batch:>10.0}",
                 ingest - parse
             ),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {

@@ -34,6 +34,13 @@ _SYMBOL_CAPACITY = 8192
 _BAR_CAPACITY = 1 << 16
 
 
+def _open_bars_stride() -> int:
+    """Bytes per symbol of the open bars: one block holding its open bar of every interval (the stride of a
+    `current` view), read from a small feed."""
+    feed = Feed(trade_capacity=1, quote_capacity=1, symbol_capacity=1, bar_capacity=1)
+    return int(feed.bars("10s").current.strides[0])
+
+
 def buffer_sizes() -> dict[str, int]:
     """Bytes of each preallocated buffer of a default Feed (itemsize x capacity), and their total."""
     intervals = len(Feed.intervals)
@@ -42,7 +49,7 @@ def buffer_sizes() -> dict[str, int]:
         "quotes ring": QUOTE_DTYPE.itemsize * _QUOTE_CAPACITY,
         "books": BOOK_DTYPE.itemsize * _SYMBOL_CAPACITY,
         "closed bars rings": BAR_DTYPE.itemsize * _BAR_CAPACITY * intervals,
-        "open bars": BAR_DTYPE.itemsize * _SYMBOL_CAPACITY * intervals,
+        "open bars": _open_bars_stride() * _SYMBOL_CAPACITY,
     }
     sizes["total"] = sum(sizes.values())
     return sizes

@@ -348,7 +348,7 @@ def memory_section(runs: int, frames: int) -> tuple[str, list[tuple[str, str, st
         f"| {fmt([r.samples[-1][1] for r in memory_runs], 1, mib)} | {fmt([r.growth for r in memory_runs])} "
         f"| {fmt([r.peak_growth for r in memory_runs])} |",
         "",
-        "Fixed size of a default `Feed`'s preallocated buffers (dtype itemsize × capacity):",
+        "Fixed size of a default `Feed`'s preallocated buffers (bytes per row × capacity):",
         "",
         "| Buffer | bytes |",
         "|---|---|",

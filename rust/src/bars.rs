@@ -143,7 +143,11 @@ impl Bars {
     }
 
     /// The open bar of interval `k` of every symbol id (`trades == 0`: none open).
+    ///
+    /// # Panics
+    /// When `k` is not an interval's index.
     pub fn current(&self, k: usize) -> OpenLane<'_> {
+        assert!(k < SERIES, "no interval {k}");
         OpenLane {
             open: &self.open,
             lane: k,
@@ -330,7 +334,6 @@ impl BarSeries<'_> {
             return BarOutcome::Late;
         }
         let bar = &mut self.open[id as usize].0[self.lane];
-        let state = &mut *self.state;
         let outcome = if bar.trades > 0 {
             // An open bar the trade is not in (the fast path above takes those): an earlier one rolls.
             debug_assert_ne!(

@@ -63,6 +63,7 @@ def test_current_bars_are_live_read_only_views_of_every_symbol():
     feed.ingest(tick("005930", 9_000_000, 100, 1, 1))
     feed.ingest(tick("000660", 9_000_100, 200, 2, 2))
     views = [feed.bars(interval).current for interval in ("10s", "1m", "10m")]
+    assert feed.books.flags.c_contiguous and not views[0].flags.c_contiguous  # strided, the rest contiguous
     for view in views:
         assert view.dtype == BAR_DTYPE and view.base is feed and not view.flags.writeable
         assert view["symbol"].tolist() == [0, 1] and view["close"].tolist() == [100.0, 200.0]

@@ -172,8 +172,8 @@ impl Bars {
         let state = &feed.core.state;
         let lane = state.bars.current(self.index);
         let len = state.symbols.len().min(lane.len());
-        // SAFETY: `len` rows of one interval's column of a boxed slice owned by the Feed object, never
-        // reallocated, `OpenLane::STRIDE` bytes apart.
+        // SAFETY: `len` rows of one interval's column (`current` checked the interval) of a boxed slice owned by
+        // the Feed object, never reallocated, `OpenLane::STRIDE` bytes apart.
         unsafe {
             strided_rows_view(
                 owner.as_any(),

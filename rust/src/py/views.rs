@@ -6,9 +6,7 @@
 
 use std::ffi::c_void;
 
-use numpy::npyffi::{
-    self, npy_intp, NpyTypes, NPY_ARRAY_ALIGNED, NPY_ARRAY_C_CONTIGUOUS, PY_ARRAY_API,
-};
+use numpy::npyffi::{self, npy_intp, NpyTypes, NPY_ARRAY_ALIGNED, PY_ARRAY_API};
 use numpy::{PyArrayDescr, PyArrayDescrMethods};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -112,13 +110,9 @@ unsafe fn view<'py>(
     let py = owner.py();
     let mut dims = [len as npy_intp];
     let mut strides = [stride as npy_intp];
-    let contiguous = if stride == descr.itemsize() {
-        NPY_ARRAY_C_CONTIGUOUS
-    } else {
-        0
-    };
     // SAFETY: a fresh array over caller-guaranteed memory; `into_dtype_ptr` hands NewFromDescr the reference it
-    // steals; no WRITEABLE flag, so numpy refuses writes through the view.
+    // steals; no WRITEABLE flag, so numpy refuses writes through the view (it works out contiguity from the
+    // strides).
     unsafe {
         let array = PY_ARRAY_API.PyArray_NewFromDescr(
             py,
@@ -128,7 +122,7 @@ unsafe fn view<'py>(
             dims.as_mut_ptr(),
             strides.as_mut_ptr(),
             data.cast_mut(),
-            contiguous | NPY_ARRAY_ALIGNED,
+            NPY_ARRAY_ALIGNED,
             std::ptr::null_mut(),
         );
         let array = Bound::from_owned_ptr_or_err(py, array)?;

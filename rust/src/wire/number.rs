@@ -204,13 +204,13 @@ pub(crate) fn price_fast(p: Padded<'_>, pos: usize, delimited: bool) -> Option<(
 
 /// The last time [`clock_fast`] read and the text it read it from: trades come in bursts that share a time
 /// (every trade of a `/ws_ksp` array, often), and a time whose text is the last one's is not read again.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct ClockMemo {
     /// The eight bytes at the time's first digit.
     word: u64,
     /// The byte after its digits.
     next: u8,
-    /// Its digits (one to eight).
+    /// Its digits (one to eight; zero in [`ClockMemo::EMPTY`]).
     count: u8,
     /// Its value.
     value: u32,
@@ -497,7 +497,8 @@ mod tests {
             texts.push(digits[20 - len..].to_string());
         }
         // One memo kept across every text, as the parser keeps it: each read is checked fresh, after the
-        // previous texts (a miss, or a hit on a text that ended the same way), and again (a hit).
+        // previous texts (a miss, or a hit on a text that ended the same way), and again (a hit, where the text
+        // was kept).
         let mut memo = ClockMemo::EMPTY;
         for text in texts {
             for after in ["\"", ",", "}", ".5", "e1"] {

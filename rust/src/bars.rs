@@ -172,21 +172,24 @@ impl Bars {
             .sum()
     }
 
-    /// True when a trade of symbol `id` at `time` falls in the symbol's open bar of the shortest interval, which
-    /// is not due to close at `clock`. The intervals nest (each divides the next, all aligned to the epoch) and
-    /// close at the same closing time, so the trade is then in the symbol's open bar of every interval, none due:
-    /// [`Bars::extend`] takes it.
+    /// The shortest interval (an index into [`INTERVALS_SECS`]) whose open bar of symbol `id` takes a trade at
+    /// `time`, not due to close at `clock`; [`SERIES`] when none does. The intervals nest (each divides the next,
+    /// all aligned to the epoch) and close at the same closing time, so every longer interval's open bar takes the
+    /// trade too, none due: [`Bars::extend_from`] adds it to them.
     #[inline(always)]
-    pub fn extends(&self, id: u32, time: i64, clock: i64) -> bool {
-        takes(&self.open[id as usize].0[0], time, clock)
+    pub fn first_taking(&self, id: u32, time: i64, clock: i64) -> usize {
+        let bars = &self.open[id as usize].0;
+        (0..SERIES)
+            .find(|&k| takes(&bars[k], time, clock))
+            .unwrap_or(SERIES)
     }
 
-    /// Adds a trade to symbol `id`'s open bar of every interval, which the caller knows takes it
-    /// ([`Bars::extends`] said so), with `flags` added to their flags.
+    /// Adds a trade to symbol `id`'s open bars of the intervals from `from` on, which the caller knows take it
+    /// ([`Bars::first_taking`] said so), with `flags` added to their flags.
     #[inline(always)]
-    pub fn extend(&mut self, id: u32, price: f64, qty: i64, flags: u8) {
+    pub fn extend_from(&mut self, from: usize, id: u32, price: f64, qty: i64, flags: u8) {
         let value = price * qty as f64;
-        for bar in &mut self.open[id as usize].0 {
+        for bar in &mut self.open[id as usize].0[from..] {
             add_to(bar, price, qty, value, flags);
         }
     }
@@ -292,7 +295,7 @@ impl BarSeries<'_> {
     /// Adds a trade of symbol `id` at `time` (ns) to its bar. `clock` is the closing time after this trade
     /// advanced the exchange clock: bars ending at or before it must already be closed
     /// ([`BarSeries::close_through`]). `gap` flags the bar as possibly missing trades. Inlined for its common
-    /// case, a trade in the symbol's open bar (as [`Bars::extend`] adds it); the rest is [`BarSeries::open_bar`].
+    /// case, a trade in the symbol's open bar (as [`Bars::extend_from`] adds it); the rest is [`BarSeries::open_bar`].
     #[inline(always)]
     pub fn add_trade(
         &mut self,

@@ -475,14 +475,25 @@ impl State {
         let gap = flags & TRADE_GAP != 0;
         let partial = trade.source == Source::MarketTrades
             && time < partial_until.saturating_add(MAX_INTERVAL_NS);
-        if !partial && self.bars.extends(id, time, closing) {
-            // In the open bar of every interval, none due: one test for all three.
-            let bar_flags = if gap { BAR_GAP } else { 0 };
-            self.bars.extend(id, trade.price, qty, bar_flags);
+        let bar_flags = if gap { BAR_GAP } else { 0 };
+        // The intervals from the shortest that takes the trade in its open bar on take it too (none if partial).
+        let taking = if partial {
+            SERIES
+        } else {
+            self.bars.first_taking(id, time, closing)
+        };
+        // The common case returns on its own: folded into the general path below (the same code), `/ws_ksp` took
+        // 3-5 % longer.
+        if taking == 0 {
+            self.bars.extend_from(0, id, trade.price, qty, bar_flags);
             self.last_update[idx] = recv_time;
             return true;
         }
-        for k in 0..SERIES {
+        if taking < SERIES {
+            self.bars
+                .extend_from(taking, id, trade.price, qty, bar_flags);
+        }
+        for k in 0..taking {
             let mut series = self.bars.series(k);
             let gap =
                 gap || (partial && time - time.rem_euclid(series.interval_ns()) < partial_until);

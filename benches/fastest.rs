@@ -14,7 +14,7 @@ mod reads;
 #[path = "common/streams.rs"]
 mod streams;
 use reads::{Stream, READ_BYTES};
-use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, Activity, TRADES_PER_ARRAY};
+use streams::{fresh_feed, named_stream, STREAMS};
 
 /// Passes per stream and mode unless `PASSES` says otherwise.
 const DEFAULT_PASSES: usize = 40;
@@ -49,26 +49,12 @@ fn main() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(DEFAULT_PASSES)
         .max(1);
-    let market = |activity| {
-        let frames = market_frames(activity);
-        let trades = frames.len() * TRADES_PER_ARRAY;
-        (frames, Some(trades))
-    };
-    let (ksp, ksp_trades) = market(Activity::Uniform);
-    let (ksp_zipf, ksp_zipf_trades) = market(Activity::Zipf);
-    let streams = [
-        ("tick", tick_frames(Activity::Uniform), None),
-        ("quote10", quote10_frames(), None),
-        ("ws_ksp_50", ksp, ksp_trades),
-        ("tick_zipf", tick_frames(Activity::Zipf), None),
-        ("ws_ksp_50_zipf", ksp_zipf, ksp_zipf_trades),
-    ];
     let mut buffer = vec![0u8; READ_BYTES];
     println!("ns per message, the fastest and the median of {passes} passes");
     println!("{:<22} {:>9} {:>9}", "stream", "fastest", "median");
-    for (name, frames, messages) in &streams {
-        let stream = Stream::new(frames);
-        let messages = messages.unwrap_or(stream.frames);
+    for name in STREAMS {
+        let (frames, messages) = named_stream(name).expect("a known stream");
+        let stream = Stream::new(&frames);
         let mut probe = fresh_feed();
         let rows: usize = stream.frames().map(|f| probe.ingest(f, 0).unwrap()).sum();
         assert_eq!(rows, messages, "{name}: every frame must apply");
@@ -84,7 +70,7 @@ fn main() {
             let label = if batch {
                 format!("{name}/batch")
             } else {
-                (*name).to_string()
+                name.to_string()
             };
             println!(
                 "{label:<22} {:>9.1} {:>9.1}",

@@ -1,5 +1,6 @@
-//! Feed benchmarks: `Feed::ingest` end to end (parse, symbols, rings, books and all three bar intervals) on
-//! realistic streams of tick frames, quote10 frames and `/ws_ksp` arrays of 50 trades.
+//! Feed benchmarks: `Feed::ingest` end to end (parse, symbols, rings, books and all three bar intervals) on the
+//! streams of `common/streams.rs`: tick frames, quote10 frames and `/ws_ksp` arrays of 50 trades, with trades
+//! spread evenly over the symbols and, for tick and `/ws_ksp`, also Zipf(1).
 //!
 //! Each iteration ingests a whole pre-generated stream into a fresh feed (built outside the timing), so every
 //! tick is new (cumulative volumes advance) and bars close as exchange time moves. The stream is read into a
@@ -21,9 +22,7 @@ mod reads;
 #[path = "common/streams.rs"]
 mod streams;
 use reads::{Stream, READ_BYTES};
-use streams::{
-    fresh_feed, market_frames, quote10_frames, tick_frames, Activity, FRAMES, TRADES_PER_ARRAY,
-};
+use streams::{fresh_feed, named_stream, STREAMS};
 
 /// Criterion's total time for `iters` runs, each timing itself (what it builds first is not timed).
 fn total(iters: u64, mut run: impl FnMut() -> Duration) -> Duration {
@@ -39,7 +38,7 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
     let mut group = c.benchmark_group("feed");
     group.throughput(Throughput::Bytes(bytes as u64));
     let mut buffer = vec![0u8; READ_BYTES];
-    group.bench_function(format!("{name}/{}x", stream.frames), |b| {
+    group.bench_function(format!("{name}/{}x", frames.len()), |b| {
         b.iter_custom(|iters| {
             total(iters, || {
                 let mut feed = fresh_feed();
@@ -49,7 +48,7 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
             })
         });
     });
-    group.bench_function(format!("{name}/{}x/batch", stream.frames), |b| {
+    group.bench_function(format!("{name}/{}x/batch", frames.len()), |b| {
         b.iter_custom(|iters| {
             total(iters, || {
                 let mut feed = fresh_feed();
@@ -65,7 +64,7 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
         });
     });
     let mut parsed = Parsed::new();
-    group.bench_function(format!("{name}/{}x/parse_only", stream.frames), |b| {
+    group.bench_function(format!("{name}/{}x/parse_only", frames.len()), |b| {
         b.iter_custom(|iters| {
             total(iters, || {
                 stream.timed(&mut buffer, |_, frame| {
@@ -86,7 +85,7 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
             }
         })
         .collect();
-    group.bench_function(format!("{name}/{}x/apply_only", stream.frames), |b| {
+    group.bench_function(format!("{name}/{}x/apply_only", frames.len()), |b| {
         b.iter_custom(|iters| {
             total(iters, || {
                 let mut feed = fresh_feed();
@@ -100,29 +99,10 @@ fn bench_stream(c: &mut Criterion, name: &str, frames: &[String], expected_rows:
 }
 
 fn feed_benches(c: &mut Criterion) {
-    bench_stream(c, "tick", &tick_frames(Activity::Uniform), FRAMES);
-    let quote10 = quote10_frames();
-    bench_stream(
-        c,
-        "quote10",
-        &quote10
-            .iter()
-            .cycle()
-            .take(FRAMES)
-            .cloned()
-            .collect::<Vec<_>>(),
-        FRAMES,
-    );
-    let market = market_frames(Activity::Uniform);
-    bench_stream(c, "ws_ksp_50", &market, market.len() * TRADES_PER_ARRAY);
-    bench_stream(c, "tick_zipf", &tick_frames(Activity::Zipf), FRAMES);
-    let market = market_frames(Activity::Zipf);
-    bench_stream(
-        c,
-        "ws_ksp_50_zipf",
-        &market,
-        market.len() * TRADES_PER_ARRAY,
-    );
+    for name in STREAMS {
+        let (frames, messages) = named_stream(name).expect("a known stream");
+        bench_stream(c, name, &frames, messages);
+    }
 }
 
 criterion_group!(benches, feed_benches);

@@ -14,38 +14,11 @@ use _kfeed::wire::{parse_frame, Parsed};
 
 #[path = "common/streams.rs"]
 mod streams;
-use streams::{fresh_feed, market_frames, quote10_frames, tick_frames, Activity, TRADES_PER_ARRAY};
-
-/// The streams counted, by the names the `feed` benchmark gives them.
-const STREAMS: [&str; 5] = [
-    "tick",
-    "quote10",
-    "ws_ksp_50",
-    "tick_zipf",
-    "ws_ksp_50_zipf",
-];
+use streams::{fresh_feed, named_stream, STREAMS};
 
 /// What is counted for each stream: the whole ingest a frame at a time, the parser alone, or the whole ingest
 /// as one [`_kfeed::feed::Batch`].
 const MODES: [&str; 3] = ["ingest", "parse", "batch"];
-
-/// The frames of the stream called `name`, and how many messages (frames, or trades for `/ws_ksp`) they hold.
-fn stream(name: &str) -> Option<(Vec<String>, usize)> {
-    let frames = match name {
-        "tick" => tick_frames(Activity::Uniform),
-        "quote10" => quote10_frames(),
-        "ws_ksp_50" => market_frames(Activity::Uniform),
-        "tick_zipf" => tick_frames(Activity::Zipf),
-        "ws_ksp_50_zipf" => market_frames(Activity::Zipf),
-        _ => return None,
-    };
-    let messages = if name.starts_with("ws_ksp_50") {
-        frames.len() * TRADES_PER_ARRAY
-    } else {
-        frames.len()
-    };
-    Some((frames, messages))
-}
 
 /// The work counted: every frame ingested into a feed built beforehand, or only parsed; returns how many frames
 /// were taken.
@@ -78,7 +51,7 @@ fn measured_batch(feed: &mut Feed, frames: &[String]) -> usize {
 
 /// The child: counts nothing itself (callgrind does), but checks that every frame was taken.
 fn child(name: &str, mode: &str) -> ExitCode {
-    let Some((frames, _)) = stream(name) else {
+    let Some((frames, _)) = named_stream(name) else {
         eprintln!("unknown stream {name}");
         return ExitCode::FAILURE;
     };
@@ -134,7 +107,7 @@ fn main() -> ExitCode {
         "stream", "messages", "ingest", "parse", "apply", "batch"
     );
     for name in STREAMS {
-        let Some((_, messages)) = stream(name) else {
+        let Some((_, messages)) = named_stream(name) else {
             continue;
         };
         let per_message = |mode| count(name, mode).map(|n| n as f64 / messages as f64);

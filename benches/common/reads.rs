@@ -15,8 +15,6 @@ pub struct Stream {
     pub bytes: Vec<u8>,
     /// Per read: the end offsets in `bytes` of its frames.
     reads: Vec<Vec<usize>>,
-    /// Number of frames.
-    pub frames: usize,
 }
 
 impl Stream {
@@ -33,11 +31,7 @@ impl Stream {
             bytes.extend_from_slice(frame.as_bytes());
             reads.last_mut().unwrap().push(bytes.len());
         }
-        Self {
-            bytes,
-            reads,
-            frames: frames.len(),
-        }
+        Self { bytes, reads }
     }
 
     /// Every frame, outside any receive buffer (for setup).

@@ -25,9 +25,9 @@ pub fn fresh_feed() -> Feed {
 /// Distinct symbols a stream draws from.
 pub const SYMBOLS: usize = 2000;
 /// Frames in a tick or quote10 stream (a `/ws_ksp` stream has as many trades).
-pub const FRAMES: usize = 50_000;
+const FRAMES: usize = 50_000;
 /// Trades in one `/ws_ksp` array.
-pub const TRADES_PER_ARRAY: usize = 50;
+const TRADES_PER_ARRAY: usize = 50;
 
 /// A small deterministic generator (xorshift), so the streams are the same on every run.
 struct Rng(u64);
@@ -47,7 +47,7 @@ impl Rng {
 
 /// How a stream's trades spread over its symbols.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Activity {
+enum Activity {
     /// Every symbol equally likely: each trade's rows are as likely to be out of cache as they can be.
     Uniform,
     /// The symbol of rank `r` (from 0) with weight `1 / (r + 1)`: Zipf(1), as `kfeed.sim` draws its market's
@@ -100,7 +100,7 @@ fn hhmmsscc(cs: usize) -> u32 {
 
 /// Tick pushes of symbols drawn as `activity` says, each with an advancing cumulative volume, four per hundredth
 /// of a second.
-pub fn tick_frames(activity: Activity) -> Vec<String> {
+fn tick_frames(activity: Activity) -> Vec<String> {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let draw = SymbolDraw::new(activity);
     let mut acc = vec![0i64; SYMBOLS];
@@ -122,7 +122,7 @@ pub fn tick_frames(activity: Activity) -> Vec<String> {
 }
 
 /// Quote10 pushes of random symbols with every level and total.
-pub fn quote10_frames() -> Vec<String> {
+fn quote10_frames() -> Vec<String> {
     let mut rng = Rng(0x2545_f491_4f6c_dd1d);
     (0..FRAMES)
         .map(|_| {
@@ -154,7 +154,7 @@ pub fn quote10_frames() -> Vec<String> {
 
 /// `/ws_ksp` arrays of [`TRADES_PER_ARRAY`] trades of symbols drawn as `activity` says, values as strings as the
 /// vendor sends them.
-pub fn market_frames(activity: Activity) -> Vec<String> {
+fn market_frames(activity: Activity) -> Vec<String> {
     let mut rng = Rng(0x1234_5678_9abc_def1);
     let draw = SymbolDraw::new(activity);
     (0..FRAMES / TRADES_PER_ARRAY * 2)
@@ -173,4 +173,28 @@ pub fn market_frames(activity: Activity) -> Vec<String> {
             format!("[{}]", items.join(","))
         })
         .collect()
+}
+
+/// The streams every feed benchmark runs, by name, in the order they report them.
+pub const STREAMS: [&str; 5] = [
+    "tick",
+    "quote10",
+    "ws_ksp_50",
+    "tick_zipf",
+    "ws_ksp_50_zipf",
+];
+
+/// The frames of the stream called `name` (one of [`STREAMS`]) and how many messages they hold: frames, or the
+/// trades of the `/ws_ksp` arrays.
+pub fn named_stream(name: &str) -> Option<(Vec<String>, usize)> {
+    let (frames, trades_per_frame) = match name {
+        "tick" => (tick_frames(Activity::Uniform), 1),
+        "quote10" => (quote10_frames(), 1),
+        "ws_ksp_50" => (market_frames(Activity::Uniform), TRADES_PER_ARRAY),
+        "tick_zipf" => (tick_frames(Activity::Zipf), 1),
+        "ws_ksp_50_zipf" => (market_frames(Activity::Zipf), TRADES_PER_ARRAY),
+        _ => return None,
+    };
+    let messages = frames.len() * trades_per_frame;
+    Some((frames, messages))
 }

@@ -13,9 +13,9 @@ use crate::stats::Stats;
 use crate::symbols::{depth_of, SlotIndex, SymbolTable, TradeState};
 use crate::wire::{self, Code, Parsed, ReplyKind, Source, Trade, ABSENT};
 
-/// How many trades of a frame ahead of the one being applied have their rows prefetched: enough that their
-/// memory arrives meanwhile, few enough that the loads in flight do not stall the core (a burst of prefetches
-/// for every trade of a large frame waits for free miss buffers).
+/// How many trades of a frame ahead of the one being applied have their rows prefetched, so that the prefetches
+/// overlap with applying rather than come as one burst per frame (8 and 16 measured the same; see README
+/// "Prefetch distance").
 const PREFETCH_DISTANCE: usize = 8;
 
 /// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.

@@ -8,6 +8,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 PYTEST_ARGS ?=
 FUZZ_CASES ?= 200000
+ROUNDS ?= 8
 DEMO_SECONDS ?= 30
 
 .PHONY: help
@@ -59,6 +60,11 @@ instructions: dev ## instructions per message of the core (callgrind): exact on 
 .PHONY: fastest
 fastest: dev ## the fastest of 40 passes per stream of the feed bench: steadier than a median on a loaded host
 	cargo bench -q --bench fastest
+
+.PHONY: fastest-ab
+fastest-ab: ## make fastest alternated with the build of BASE (a git revision), ROUNDS times each (default 8)
+	$(if $(BASE),,$(error give the revision to compare with: make fastest-ab BASE=<git revision>))
+	python3 -m benches.alternate --base $(BASE) --rounds $(ROUNDS)
 
 .PHONY: fuzz
 fuzz: ## longer property-based fuzzing of the frame parser

@@ -19,7 +19,7 @@ use crate::wire::{self, Code, Parsed, ReplyKind, Source, Trade, ABSENT};
 const PREFETCH_DISTANCE: usize = 8;
 
 /// The longest bar interval, ns: a trade later than this past the partial mark cannot be in a partial bar.
-const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[INTERVALS_SECS.len() - 1] * 1_000_000_000;
+const MAX_INTERVAL_NS: i64 = INTERVALS_SECS[SERIES - 1] * 1_000_000_000;
 
 impl Sequenced for TradeRow {
     #[inline]

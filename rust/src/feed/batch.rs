@@ -9,8 +9,9 @@ use super::{Checked, Feed};
 /// Frames received together (one socket read's, one `ingest_many` list), ingested with the same results, in the
 /// same order, as [`Feed::ingest`] on each, but pipelined: a frame is checked (its symbols resolved, the rows of
 /// its first trades prefetched, as [`super::State::apply_trades`] prefetches the rest) and applied only after the
-/// next frame is parsed, so that those rows come into cache while the parser works. A frame carrying replies is applied at once (their text lives in the frame).
-/// [`Batch::finish`], or dropping the batch, applies the frame still waiting; the counts are final after it.
+/// next frame is parsed, so that those rows come into cache while the parser works. A frame carrying replies is
+/// applied at once (their text lives in the frame). [`Batch::finish`], or dropping the batch, applies the frame
+/// still waiting; the counts are final after it.
 #[derive(Debug)]
 pub struct Batch<'f> {
     feed: &'f mut Feed,

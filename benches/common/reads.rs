@@ -57,26 +57,49 @@ impl Stream {
     pub fn timed_reads(
         &self,
         buffer: &mut [u8],
-        mut work: impl FnMut(usize, &mut dyn Iterator<Item = &[u8]>),
+        mut work: impl FnMut(usize, Frames<'_>),
     ) -> Duration {
         let mut spent = Duration::ZERO;
         let (mut start, mut index) = (0, 0);
         for ends in &self.reads {
             let end = *ends.last().unwrap();
             buffer[..end - start].copy_from_slice(&self.bytes[start..end]);
-            let read = &buffer[..end - start];
-            let mut from = 0;
-            let mut frames = ends.iter().map(|&frame_end| {
-                let frame = &read[from..frame_end - start];
-                from = frame_end - start;
-                frame
-            });
+            let frames = Frames {
+                read: &buffer[..end - start],
+                ends: ends.iter(),
+                start,
+                from: 0,
+            };
             let clock = Instant::now();
-            work(index, &mut frames);
+            work(index, frames);
             spent += clock.elapsed();
             index += ends.len();
             start = end;
         }
         spent
+    }
+}
+
+/// The frames of one read, in order: a concrete iterator, so that walking them costs the loop that times them
+/// no call per frame.
+pub struct Frames<'a> {
+    /// The read's bytes.
+    read: &'a [u8],
+    /// The end offsets in the stream of the read's frames not yet taken.
+    ends: std::slice::Iter<'a, usize>,
+    /// The stream offset of the read's first byte.
+    start: usize,
+    /// The read offset of the next frame.
+    from: usize,
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let end = self.ends.next()? - self.start;
+        let frame = &self.read[self.from..end];
+        self.from = end;
+        Some(frame)
     }
 }

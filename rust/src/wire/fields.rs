@@ -279,8 +279,34 @@ impl Fields {
             if let Some(end) = self.preset_shape(frame, pos + 1, order) {
                 return Some(end);
             }
-            self.reset();
+            return self.params_members(frame, pos, order);
         }
+        self.compact_members(frame, pos, order, shape)
+    }
+
+    /// [`Self::scan_compact_object`] for push params its preset's shape did not read whole: read member by member,
+    /// out of line, so that the shape's walk is all the push path inlines.
+    #[inline(never)]
+    fn params_members(
+        &mut self,
+        frame: Padded<'_>,
+        pos: usize,
+        order: &mut KeyOrder,
+    ) -> Option<usize> {
+        self.reset();
+        self.compact_members(frame, pos, order, None)
+    }
+
+    /// The members of the compact object whose `{` is at `pos`, read by the per-key fast path from its first
+    /// (with `shape`, if any, tried first): the offset after its `}`, or `None` where the fast path stops.
+    #[inline(always)]
+    fn compact_members(
+        &mut self,
+        frame: Padded<'_>,
+        pos: usize,
+        order: &mut KeyOrder,
+        shape: Option<ShapeSlot>,
+    ) -> Option<usize> {
         let mut cursor = Cursor::start();
         match self.fast_members(frame, pos + 1, order, &mut cursor, shape) {
             (end, Next::Closed) => Some(end),

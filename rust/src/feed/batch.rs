@@ -82,7 +82,9 @@ impl<'f> Batch<'f> {
         self.without_rows
     }
 
-    /// Applies the frame waiting, if any (it needs no frame text: a frame with replies never waits).
+    /// Applies the frame waiting, if any (it needs no frame text: a frame with replies never waits). Inlined into
+    /// [`Batch::ingest`]: called, it cost a tick frame 19 more instructions.
+    #[inline(always)]
     fn apply_pending(&mut self) {
         if let Some((waiting, checked)) = self.pending.take() {
             let feed = &mut *self.feed;

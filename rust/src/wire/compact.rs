@@ -338,17 +338,17 @@ impl Fields {
                 if kind == Kind::BookTime && time >= number::SIGNAL_MIN {
                     return None;
                 }
-                *self.integers.get_mut(slot)? = i64::from(time);
+                self.integers[slot] = i64::from(time);
                 close_quote(buf, end, quoted)?
             }
             Kind::Decimal => {
                 let (value, end) = number::price_fast(buf, at, delimited)?;
-                *self.decimals.get_mut(slot)? = value;
+                self.decimals[slot] = value;
                 close_quote(buf, end, quoted)?
             }
             Kind::Integer => {
                 let (value, end) = number::quantity_fast(buf, at, delimited)?;
-                *self.integers.get_mut(slot)? = value;
+                self.integers[slot] = value;
                 close_quote(buf, end, quoted)?
             }
         })

@@ -16,8 +16,14 @@ use super::shape::ShapeSlot;
 use crate::error::Reject;
 use crate::prefetch::CodeHint;
 
-/// Number of keys that store a value: every key below the ignored ones (see [`Key::bit`]).
-pub(super) const STORED: usize = IGNORED_BIT as usize;
+/// Value slots: one per possible key bit (a `u8`), so that a bit indexes them with no bounds check. Only the keys
+/// below the ignored ones store a value (see [`Key::bit`]).
+const VALUE_SLOTS: usize = 1 << u8::BITS;
+
+const _: () = assert!(
+    IGNORED_BIT as usize <= VALUE_SLOTS,
+    "every stored key has a slot"
+);
 
 /// The fields of one object. Only values whose key is in `seen` are meaningful; resetting is clearing `seen`,
 /// so the value arrays are never cleared (the parser keeps one `Fields` per thread).
@@ -32,9 +38,9 @@ pub(crate) struct Fields {
     /// +1 / -1 / 0 from `lstAskbidTpCd`.
     pub side: i8,
     /// Decimal values (prices, `accTrdval`), indexed by key bit.
-    pub(super) decimals: [f64; STORED],
+    pub(super) decimals: [f64; VALUE_SLOTS],
     /// Integer values (quantities, totals, times), indexed by key bit.
-    pub(super) integers: [i64; STORED],
+    pub(super) integers: [i64; VALUE_SLOTS],
     /// Where the feed's symbol table keeps each code: prefetched as soon as a code is read (see [`CodeHint`]).
     pub(super) hint: Option<CodeHint>,
     /// The last time the fast path read, kept for the next one.
@@ -48,8 +54,8 @@ impl Fields {
         code: Code::EMPTY,
         preset: Source::Tick,
         side: 0,
-        decimals: [0.0; STORED],
-        integers: [0; STORED],
+        decimals: [0.0; VALUE_SLOTS],
+        integers: [0; VALUE_SLOTS],
         hint: None,
         clock: ClockMemo::EMPTY,
     };

@@ -173,7 +173,7 @@ fn dispatch(env: &Envelope, fields: &Fields, out: &mut Parsed) -> Result<(), Rej
                 Source::Change
             };
             if source == Source::Tick {
-                push::emit_trade(source, fields, out)
+                push::emit_trade(source, fields, out, push::TICK_KEYS)
             } else {
                 push::emit(source, fields, out)
             }

@@ -85,7 +85,7 @@ const NAMED_IGNORED: u8 = 2 * LEVELS;
 impl Key {
     /// This key's bit in a [`KeySet`], or `None` for unknown keys.
     #[inline(always)]
-    pub fn bit(self) -> Option<u32> {
+    pub const fn bit(self) -> Option<u32> {
         Some(match self {
             Key::Code => 0,
             Key::Isin => 1,
@@ -101,11 +101,11 @@ impl Key {
             Key::BidTotal => 11,
             Key::BestAsk => 12,
             Key::BestBid => 13,
-            Key::AskPrice(i) => ASK_PRICE_BIT + u32::from(i),
-            Key::AskQty(i) => ASK_QTY_BIT + u32::from(i),
-            Key::BidPrice(i) => BID_PRICE_BIT + u32::from(i),
-            Key::BidQty(i) => BID_QTY_BIT + u32::from(i),
-            Key::Ignored(i) => IGNORED_BIT + u32::from(i),
+            Key::AskPrice(i) => ASK_PRICE_BIT + i as u32,
+            Key::AskQty(i) => ASK_QTY_BIT + i as u32,
+            Key::BidPrice(i) => BID_PRICE_BIT + i as u32,
+            Key::BidQty(i) => BID_QTY_BIT + i as u32,
+            Key::Ignored(i) => IGNORED_BIT + i as u32,
             Key::Unknown => return None,
         })
     }
@@ -170,6 +170,24 @@ impl KeySet {
         } else {
             self.high & (1 << (bit & 63)) != 0
         }
+    }
+
+    /// The set of `keys` (every one a key with a bit), built when compiled.
+    pub const fn of_keys(keys: &[Key]) -> KeySet {
+        let mut set = KeySet::EMPTY;
+        let mut i = 0;
+        while i < keys.len() {
+            let Some(bit) = keys[i].bit() else {
+                panic!("a key with a bit");
+            };
+            if bit < 64 {
+                set.low |= 1 << bit;
+            } else {
+                set.high |= 1 << (bit & 63);
+            }
+            i += 1;
+        }
+        set
     }
 
     /// The one-key set of the key with `bit`.

@@ -44,11 +44,11 @@ pub(crate) fn scan(
         };
         if let Some(end) = compact {
             s.set_pos(end);
-            push::emit_trade(Source::MarketTrades, fields, out)?;
+            push::emit_trade(Source::MarketTrades, fields, out, push::MARKET_TRADE_KEYS)?;
         } else if s.peek()? == b'{' && all_objects {
             fields.reset();
             fields.scan_object(s, 1, order)?;
-            push::emit_trade(Source::MarketTrades, fields, out)?;
+            push::emit_trade(Source::MarketTrades, fields, out, push::MARKET_TRADE_KEYS)?;
         } else {
             all_objects = false;
             s.skip_value(1)?;
@@ -99,7 +99,7 @@ fn compact_run(
             break;
         }
         fields.seen = keys;
-        push::emit_trade(Source::MarketTrades, fields, out)?;
+        push::emit_trade(Source::MarketTrades, fields, out, push::MARKET_TRADE_KEYS)?;
         count += 1;
         pos = end + 1;
         if delimiter == b']' {

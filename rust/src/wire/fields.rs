@@ -45,6 +45,8 @@ pub(crate) struct Fields {
     pub(super) hint: Option<CodeHint>,
     /// The last time the fast path read, kept for the next one.
     pub(super) clock: ClockMemo,
+    /// The length of the last code the fast path read: the next code's predicted length.
+    pub(super) code_len: u8,
 }
 
 impl Fields {
@@ -58,6 +60,7 @@ impl Fields {
         integers: [0; VALUE_SLOTS],
         hint: None,
         clock: ClockMemo::EMPTY,
+        code_len: 0,
     };
 }
 

@@ -143,6 +143,44 @@ mod tests {
     }
 
     #[test]
+    fn codes_of_every_length_in_turn() {
+        // Each code's length is predicted from the one before: right and wrong in turn, both read the same.
+        let codes = [
+            "000210",
+            "000211",
+            "101N6000",
+            "K1",
+            "K2",
+            "005930",
+            "A12345678901",
+        ];
+        let frame = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| {
+                format!(
+                    r#"{{"isuSrtCd":"{code}","trdPrc":"{}","trdVol":"{i}","trdTm":"9000000"}}"#,
+                    100 + i
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(",");
+        for _ in 0..2 {
+            let mut out = Parsed::new();
+            parse_frame(format!("[{frame}]").as_bytes(), &mut out).unwrap();
+            let read: Vec<(&[u8], f64, i64)> = out
+                .trades
+                .iter()
+                .map(|t| (t.code.as_bytes(), t.price, t.qty))
+                .collect();
+            let want: Vec<(&[u8], f64, i64)> = (0..codes.len())
+                .map(|i| (codes[i].as_bytes(), 100.0 + i as f64, i as i64))
+                .collect();
+            assert_eq!(read, want);
+        }
+    }
+
+    #[test]
     fn empty_array_numbers_and_signals() {
         let mut out = Parsed::new();
         parse_frame(b" [ ] ", &mut out).unwrap();

@@ -27,8 +27,8 @@ pub(crate) enum Next {
     Closed,
 }
 
-/// Offset after a number that ended at `end`: past its closing quote when it was `quoted` (`None` when that
-/// quote is missing).
+/// Offset after a number that ended at `end`: past its closing quote when `quoted` (a string whose quote is
+/// checked here), `None` when that quote is missing.
 #[inline(always)]
 fn close_quote(buf: Padded<'_>, end: usize, quoted: bool) -> Option<usize> {
     if !quoted {
@@ -279,8 +279,9 @@ impl Fields {
 
     /// Reads the value of the key with `bit` starting at `at` (past its opening quote when `QUOTED`) into
     /// its field: the offset after it, or `None` with nothing stored that matters (its key stays unseen).
-    /// `DELIMITED`: the caller checks what follows a bare number, as [`number::continues_number`] says (a
-    /// quoted one is checked here, by its closing quote).
+    /// `DELIMITED`: the caller checks what follows a number: a bare one's delimiter, as
+    /// [`number::continues_number`] says, and a quoted one's closing quote, whose offset is then returned (a
+    /// shape's text starts with it). Otherwise a quoted number's closing quote is checked here.
     #[inline(always)]
     pub(super) fn value_fast<const QUOTED: bool, const DELIMITED: bool>(
         &mut self,
@@ -291,6 +292,7 @@ impl Fields {
     ) -> Option<usize> {
         let quoted = QUOTED;
         let delimited = QUOTED || DELIMITED;
+        let closes_here = QUOTED && !DELIMITED;
         let slot = usize::from(bit);
         Some(match kind {
             Kind::Code => {
@@ -350,17 +352,17 @@ impl Fields {
                     return None;
                 }
                 self.integers[slot] = i64::from(time);
-                close_quote(buf, end, quoted)?
+                close_quote(buf, end, closes_here)?
             }
             Kind::Decimal => {
                 let (value, end) = number::price_fast(buf, at, delimited)?;
                 self.decimals[slot] = value;
-                close_quote(buf, end, quoted)?
+                close_quote(buf, end, closes_here)?
             }
             Kind::Integer => {
                 let (value, end) = number::quantity_fast(buf, at, delimited)?;
                 self.integers[slot] = value;
-                close_quote(buf, end, quoted)?
+                close_quote(buf, end, closes_here)?
             }
         })
     }

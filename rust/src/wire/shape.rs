@@ -117,15 +117,25 @@ fn read_step(
     if step.after.matches(frame, end) {
         Ok(end + step.after.len())
     } else {
-        Err(mismatch(frame, end))
+        Err(mismatch(frame, end, step))
     }
 }
 
-/// Why a step whose value ended at `end` stopped where the text after it differs. Out of line: inlined, the
-/// compiler kept every step's compared block on the stack to read this one byte of it.
+/// Why `step`, whose value ended at `end`, stopped where the text after it differs: a number written as
+/// a string ends past its closing quote (which its text starts with), as when the per-key path reads it, and
+/// without one it is unread. Out of line: inlined, the compiler kept every step's compared block on the stack to
+/// read one byte of it.
 #[cold]
 #[inline(never)]
-fn mismatch(frame: Padded<'_>, end: usize) -> Stop {
+fn mismatch(frame: Padded<'_>, end: usize, step: &Step) -> Stop {
+    let end = if step.form.quote_in_text() {
+        if frame.byte(end) != b'"' {
+            return Stop::Unread;
+        }
+        end + 1
+    } else {
+        end
+    };
     if continues_number(frame.byte(end)) {
         Stop::Unread
     } else {
@@ -311,7 +321,7 @@ impl Shapes {
             form: Form { kind, quoted },
         };
         l.steps += 1;
-        l.last_end = end;
+        l.last_end = end - usize::from(Form { kind, quoted }.quote_in_text());
         self.learning = Some(l);
     }
 
@@ -358,12 +368,15 @@ fn walk_steps(
     Ok(at)
 }
 
-/// Where a walk whose value `i` (starting at `value`) failed stops: at the end of value `i - 1`, where the text
-/// before value `i` starts, or at the anchor for the first value.
+/// Where a walk whose value `i` (starting at `value`) failed stops: at the end of value `i - 1` (past its closing
+/// quote, where the text before value `i` may start with it), or at the anchor for the first value.
 #[inline(always)]
 fn at_value_end(shape: &Shape, i: usize, anchor: usize, value: usize) -> usize {
     match i.checked_sub(1) {
-        Some(previous) => value - shape.steps[previous].after.len(),
+        Some(previous) => {
+            let step = &shape.steps[previous];
+            value - step.after.len() + usize::from(step.form.quote_in_text())
+        }
         None => anchor,
     }
 }
@@ -471,5 +484,50 @@ mod tests {
             ),
             "a shape that stopped short is relearned"
         );
+    }
+
+    #[test]
+    fn a_quoted_numbers_closing_quote_is_checked_by_the_text_after_it() {
+        let mut shapes = Box::new(Shapes::EMPTY);
+        let mut fields = Fields::default();
+        let (code, price) = (
+            Key::Code.bit().unwrap() as u8,
+            Key::TradePrice.bit().unwrap() as u8,
+        );
+        let learned = padded(br#"{"isuSrtCd":"000210","trdPrc":"81000"}"#);
+        shapes.walk(ShapeSlot::Market, &mut fields, learned, 1, KeySet::EMPTY);
+        shapes.record(learned, 13, 20, code, Kind::Code, true);
+        shapes.record(learned, 31, 37, price, Kind::Decimal, true);
+        shapes.finish(learned, 38);
+        let mut both = KeySet::of(u32::from(code));
+        both.add(KeySet::of(u32::from(price)));
+
+        let unclosed = padded(br#"{"isuSrtCd":"005930","trdPrc":"70500}"#);
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, unclosed, 1, KeySet::EMPTY);
+        assert_eq!(
+            walk,
+            Walk::Stopped {
+                at: 20,
+                done: 1,
+                keys: KeySet::of(u32::from(code)),
+                last: Some(code)
+            },
+            "a number missing its closing quote is left unread, after the code"
+        );
+        assert!(!shapes.learning(), "the shape is kept");
+
+        let more = padded(br#"{"isuSrtCd":"005930","trdPrc":"70500","trdVol":"1"}"#);
+        let walk = shapes.walk(ShapeSlot::Market, &mut fields, more, 1, KeySet::EMPTY);
+        assert_eq!(
+            walk,
+            Walk::Stopped {
+                at: 37,
+                done: 2,
+                keys: both,
+                last: Some(price)
+            },
+            "a text that differs past the closing quote stops the walk after the quote"
+        );
+        assert!(shapes.learning(), "learning resumes there");
     }
 }

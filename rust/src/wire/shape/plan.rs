@@ -39,6 +39,16 @@ impl Form {
     const fn string(kind: Kind) -> Form {
         Form { kind, quoted: true }
     }
+
+    /// True for a number written as a string: a shape's text after it starts with its closing quote, so that the
+    /// text's comparison checks the quote (see [`super::read_step`]).
+    pub const fn quote_in_text(self) -> bool {
+        self.quoted
+            && matches!(
+                self.kind,
+                Kind::Decimal | Kind::Integer | Kind::TradeTime | Kind::BookTime
+            )
+    }
 }
 
 /// `isuSrtCd`.

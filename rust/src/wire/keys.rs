@@ -152,7 +152,7 @@ impl KeySet {
 
     /// Adds the key with `bit`; false when it was already there (a duplicate).
     #[inline(always)]
-    pub fn insert(&mut self, bit: u32) -> bool {
+    pub const fn insert(&mut self, bit: u32) -> bool {
         let fresh = !self.contains(bit);
         if bit < 64 {
             self.low |= 1 << bit;
@@ -164,7 +164,7 @@ impl KeySet {
 
     /// True when the key with `bit` is in the set.
     #[inline(always)]
-    pub fn contains(self, bit: u32) -> bool {
+    pub const fn contains(self, bit: u32) -> bool {
         if bit < 64 {
             self.low & (1 << bit) != 0
         } else {
@@ -180,11 +180,7 @@ impl KeySet {
             let Some(bit) = keys[i].bit() else {
                 panic!("a key with a bit");
             };
-            if bit < 64 {
-                set.low |= 1 << bit;
-            } else {
-                set.high |= 1 << (bit & 63);
-            }
+            set.insert(bit);
             i += 1;
         }
         set

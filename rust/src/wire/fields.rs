@@ -293,8 +293,9 @@ impl Fields {
         self.compact_members(frame, pos, order, shape)
     }
 
-    /// [`Self::scan_compact_object`] for push params its preset's shape did not read whole: read member by member,
-    /// out of line, so that the shape's walk is all the push path inlines.
+    /// [`Self::scan_compact_object`] for push params its preset's shape did not read whole (a shape that stops
+    /// marks nothing seen): read member by member, out of line, so that the shape's walk is all the push path
+    /// inlines.
     #[inline(never)]
     fn params_members(
         &mut self,
@@ -302,7 +303,6 @@ impl Fields {
         pos: usize,
         order: &mut KeyOrder,
     ) -> Option<usize> {
-        self.reset();
         self.compact_members(frame, pos, order, None)
     }
 

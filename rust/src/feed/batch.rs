@@ -8,10 +8,13 @@ use super::{Checked, Feed};
 
 /// Frames received together (one socket read's, one `ingest_many` list), ingested with the same results, in the
 /// same order, as [`Feed::ingest`] on each, but pipelined: a frame is checked (its symbols resolved, the rows of
-/// its first trades prefetched, as [`super::State::apply_trades`] prefetches the rest) and applied only after the
-/// next frame is parsed, so that those rows come into cache while the parser works. A frame carrying replies is
-/// applied at once (their text lives in the frame). [`Batch::finish`], or dropping the batch, applies the frame
-/// still waiting; the counts are final after it.
+/// its trade or books prefetched) and applied only after the next frame is parsed, so that those rows come into
+/// cache while the parser works. Two kinds of frame are applied at once instead: one carrying replies (their text
+/// lives in the frame), and one of several trades (a `/ws_ksp` array). Such an array's apply prefetches its own
+/// rows ahead ([`super::State::apply_trades`]), while the next parse would push its symbols' slots, just read by
+/// the check, out of cache: callgrind's cache simulation counts 12.8 L1 misses per `/ws_ksp` trade when the array
+/// waited, 10.8 applied at once. [`Batch::finish`], or dropping the batch, applies the frame still waiting; the
+/// counts are final after it.
 #[derive(Debug)]
 pub struct Batch<'f> {
     feed: &'f mut Feed,
@@ -57,7 +60,9 @@ impl<'f> Batch<'f> {
                 feed.state.stats.reject(reason, frame);
                 self.settle(Err(reason));
             }
-            Ok(checked) if parsed.replies.is_empty() => self.pending = Some((buffer, checked)),
+            Ok(checked) if parsed.replies.is_empty() && parsed.trades.len() < 2 => {
+                self.pending = Some((buffer, checked));
+            }
             Ok(checked) => {
                 let rows = feed
                     .state

@@ -147,7 +147,12 @@ impl KeyOrder {
         if frame.byte(start) != b'"' {
             return None;
         }
-        let (key, quote) = lookup_quoted(frame.with_pad(), start + 1)?;
+        // The 32 bytes after the opening quote (a key and its closing quote take at most 24).
+        let mut window = [0u8; 32];
+        window[..16].copy_from_slice(&frame.block(start + 1).to_le_bytes());
+        window[16..].copy_from_slice(&frame.block(start + 17).to_le_bytes());
+        let (key, quote) = lookup_quoted(&window, 0)?;
+        let quote = start + 1 + quote;
         if frame.byte(quote + 1) != b':' {
             return None;
         }
@@ -189,8 +194,9 @@ mod tests {
         key.bit().unwrap() as u8
     }
 
-    /// `text` as a padded frame (each buffer lives for the rest of the test run).
+    /// `text` as a padded frame (its copy and buffer live for the rest of the test run).
     fn padded(text: &[u8]) -> Padded<'static> {
+        let text = Box::leak(text.to_vec().into_boxed_slice());
         Box::leak(Box::new(PadBuffer::EMPTY)).load(text).unwrap()
     }
 

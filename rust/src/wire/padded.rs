@@ -1,78 +1,109 @@
-//! A frame copied into a per-thread buffer with zero bytes after it, so that the fast path reads whole words
-//! anywhere near the frame's end without a bounds check per read.
+//! A frame read in place by the fast path: its last bytes are copied into a small per-thread buffer followed by
+//! zeros, so that the fast path reads whole words anywhere near the frame's end, zeros past it, without a bounds
+//! check per read and without copying the frame.
 
-/// Reads index the buffer modulo this power of two (a single `and`, which lets the compiler drop the bounds
-/// check); a frame and its pad fit in it, so the modulo never moves a read that stays within the pad.
-const WINDOW: usize = 8 * 1024;
+/// Most bytes one read takes.
+const READ: usize = 16;
 
-/// Zero bytes kept after the frame. The fast path reads at most 64 bytes past any offset it reached inside
+/// Bytes of the frame's end copied into the tail buffer: a read that starts before them ends inside the frame,
+/// so it is served from the frame itself.
+const TAIL: usize = READ;
+
+/// Zero bytes seen after the frame. The fast path reads at most 64 bytes past any offset it reached inside
 /// the frame (a 24-byte key prediction, then up to two 16-byte numbers), so every read stays in the pad.
 pub(crate) const PAD: usize = 128;
 
+/// Reads from the tail buffer index it modulo this power of two (a single `and`, which lets the compiler drop the
+/// bounds check); the tail and the pad fit in it, so the modulo never moves a read that stays within the pad.
+const TAIL_WINDOW: usize = 256;
+
+const _: () = assert!(TAIL + PAD <= TAIL_WINDOW && TAIL_WINDOW.is_power_of_two());
+
 /// Largest frame the fast path takes (a full `/ws_ksp` frame is about 3.5 KiB); longer frames are parsed by
 /// the general path alone.
-pub(crate) const PADDED_CAP: usize = WINDOW - PAD;
+pub(crate) const PADDED_CAP: usize = 8 * 1024 - PAD;
 
-/// Size of the buffer: the window and room for a block read at its last offset.
-const SIZE: usize = WINDOW + 16;
-
-/// The buffer a frame is copied into (kept per thread and reused).
+/// The buffer a frame's last [`TAIL`] bytes are copied into, followed by zeros (kept per thread and reused).
 pub(crate) struct PadBuffer {
-    bytes: [u8; SIZE],
+    bytes: [u8; TAIL_WINDOW + READ],
 }
 
 impl PadBuffer {
     /// An empty buffer.
-    pub const EMPTY: PadBuffer = PadBuffer { bytes: [0; SIZE] };
+    pub const EMPTY: PadBuffer = PadBuffer {
+        bytes: [0; TAIL_WINDOW + READ],
+    };
 
-    /// Copies `frame` in, followed by [`PAD`] zero bytes; `None` when it is longer than [`PADDED_CAP`].
+    /// `frame`, readable with [`PAD`] zero bytes after it: its last [`TAIL`] bytes are copied in (a frame
+    /// shorter than that is copied whole, and zeros fill the rest). Only those bytes are ever written, so every
+    /// byte after them stays zero. `None` when the frame is longer than [`PADDED_CAP`].
     #[inline(always)]
-    pub fn load(&mut self, frame: &[u8]) -> Option<Padded<'_>> {
+    pub fn load<'a>(&'a mut self, frame: &'a [u8]) -> Option<Padded<'a>> {
         let len = frame.len();
         if len > PADDED_CAP {
             return None;
         }
-        self.bytes[..len].copy_from_slice(frame);
-        self.bytes[len..len + PAD].fill(0);
+        let split = len.saturating_sub(TAIL);
+        if let Ok(end) = <&[u8; TAIL]>::try_from(&frame[split..]) {
+            self.bytes[..TAIL].copy_from_slice(end);
+        } else {
+            self.bytes[..TAIL].fill(0);
+            self.bytes[..len].copy_from_slice(frame);
+        }
         Some(Padded {
-            bytes: &self.bytes,
-            len,
+            frame,
+            split,
+            tail: &self.bytes,
         })
     }
 }
 
-/// A frame followed by at least [`PAD`] zero bytes.
+/// A frame followed by at least [`PAD`] zero bytes, as the fast path reads it: bytes before `split` from the frame
+/// itself, the rest from the tail buffer.
 #[derive(Clone, Copy)]
 pub(crate) struct Padded<'a> {
-    bytes: &'a [u8; SIZE],
-    len: usize,
+    frame: &'a [u8],
+    /// Where the tail buffer's copy starts: the frame's length less [`TAIL`] (0 for a shorter frame).
+    split: usize,
+    /// The frame's bytes from `split` on, then zeros.
+    tail: &'a [u8; TAIL_WINDOW + READ],
 }
 
 impl<'a> Padded<'a> {
     /// The frame itself.
     #[inline(always)]
     pub fn frame(self) -> &'a [u8] {
-        &self.bytes[..self.len]
-    }
-
-    /// The frame and its zero pad.
-    #[inline(always)]
-    pub fn with_pad(self) -> &'a [u8] {
-        &self.bytes[..self.len + PAD]
+        self.frame
     }
 
     /// The `N` (at most 16) bytes at `at`, zeros past the frame. `at` must lie within `PAD - N` bytes of the
-    /// frame's end; the modulo below keeps every read in the buffer (so no bounds check is needed) and never
-    /// moves a read that keeps to that rule. Read as one load: built from single bytes, the compiler reuses a
-    /// byte read just before at the same offset and assembles the value from pieces (a dozen instructions
-    /// instead of one).
+    /// frame's end. A read starting before `split` comes from the frame: a predicted branch, with no offset
+    /// arithmetic between an offset and its load (each value's offset waits on the value before it). Read as one
+    /// load: built from single bytes, the compiler reuses a byte read just before at the same offset and
+    /// assembles the value from pieces (a dozen instructions instead of one).
     #[inline(always)]
     fn bytes_at<const N: usize>(self, at: usize) -> [u8; N] {
-        debug_assert!(at + N <= self.len + PAD, "fast-path read beyond the pad");
-        let at = at % WINDOW;
-        self.bytes[at..at + N]
-            .try_into()
-            .expect("the buffer has room for 16 bytes at any offset in the window")
+        const { assert!(N <= READ, "a read is at most sixteen bytes") };
+        if at < self.split {
+            // SAFETY: `at < split = len - TAIL` and `N <= TAIL`, so the `N` bytes at `at` lie inside the frame.
+            unsafe {
+                self.frame
+                    .as_ptr()
+                    .add(at)
+                    .cast::<[u8; N]>()
+                    .read_unaligned()
+            }
+        } else {
+            debug_assert!(
+                at + N <= self.frame.len() + PAD,
+                "fast-path read beyond the pad"
+            );
+            near_the_end();
+            let at = (at - self.split) % TAIL_WINDOW;
+            self.tail[at..at + N]
+                .try_into()
+                .expect("the tail buffer has room for 16 bytes at any offset in its window")
+        }
     }
 
     /// The eight bytes at `at` as a little-endian word (zeros past the frame), under the rule of
@@ -110,28 +141,56 @@ impl<'a> Padded<'a> {
     /// The byte at `at` (zero past the frame), under the same rule as [`Self::bytes_at`].
     #[inline(always)]
     pub fn byte(self, at: usize) -> u8 {
-        debug_assert!(at < self.len + PAD, "fast-path read beyond the pad");
-        self.bytes[at % WINDOW]
+        self.bytes_at::<1>(at)[0]
     }
 }
+
+/// Marks the branch that calls it as the rare one (a read near a frame's end), so that the compiler lays the read
+/// from the frame out as the straight path.
+#[cold]
+#[inline(always)]
+fn near_the_end() {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// Every byte from 0 to `len + PAD` as `byte`, `word` and `block` read it.
+    fn reads_match_the_frame_then_zeros(p: Padded<'_>, frame: &[u8]) {
+        let byte_at = |i: usize| frame.get(i).copied().unwrap_or(0);
+        for at in 0..frame.len() + PAD - READ {
+            assert_eq!(p.byte(at), byte_at(at), "byte {at}");
+            let word: [u8; 8] = std::array::from_fn(|i| byte_at(at + i));
+            assert_eq!(p.word(at), u64::from_le_bytes(word), "word {at}");
+            let block: [u8; 16] = std::array::from_fn(|i| byte_at(at + i));
+            assert_eq!(p.block(at), u128::from_le_bytes(block), "block {at}");
+        }
+    }
+
     #[test]
-    fn frames_are_followed_by_zeros() {
+    fn frames_read_as_themselves_followed_by_zeros() {
         let mut buffer = PadBuffer::EMPTY;
-        let long = vec![b'x'; 300];
-        assert!(buffer.load(&long).is_some());
-        let p = buffer.load(b"{\"a\":1}").unwrap();
-        assert_eq!(p.frame(), b"{\"a\":1}");
-        assert_eq!(p.word(0), u64::from_le_bytes(*b"{\"a\":1}\0"));
-        assert_eq!(p.word(7), 0, "stale bytes of a longer frame are cleared");
-        assert_eq!(p.block(0), u128::from(p.word(0)));
-        assert_eq!(p.block(1) as u64, p.word(1));
-        assert_eq!((p.byte(6), p.byte(7)), (b'}', 0));
-        assert_eq!(p.with_pad().len(), 7 + PAD);
+        let long: Vec<u8> = (0..300).map(|i| b'a' + (i % 26) as u8).collect();
+        let p = buffer.load(&long).unwrap();
+        assert_eq!(p.frame(), &long[..]);
+        reads_match_the_frame_then_zeros(p, &long);
+        for len in [0, 1, 7, 15, 16, 17, 40] {
+            let frame = &long[long.len() - len..];
+            let p = buffer.load(frame).unwrap();
+            reads_match_the_frame_then_zeros(p, frame);
+        }
+        let short = buffer.load(b"{\"a\":1}").unwrap();
+        assert_eq!(
+            short.word(7),
+            0,
+            "stale bytes of a longer frame are cleared"
+        );
+        assert_eq!((short.byte(6), short.byte(7)), (b'}', 0));
+    }
+
+    #[test]
+    fn frames_past_the_cap_take_the_general_path() {
+        let mut buffer = PadBuffer::EMPTY;
         assert!(buffer.load(&vec![b' '; PADDED_CAP]).is_some());
         assert!(buffer.load(&vec![b' '; PADDED_CAP + 1]).is_none());
     }

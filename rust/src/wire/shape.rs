@@ -388,6 +388,7 @@ mod tests {
     use crate::wire::padded::PadBuffer;
 
     fn padded(text: &[u8]) -> Padded<'static> {
+        let text = Box::leak(text.to_vec().into_boxed_slice());
         Box::leak(Box::new(PadBuffer::EMPTY)).load(text).unwrap()
     }
 

@@ -25,12 +25,16 @@ pub(crate) const PADDED_CAP: usize = 8 * 1024 - PAD;
 
 /// The buffer a frame's last [`TAIL`] bytes are copied into, followed by zeros (kept per thread and reused).
 pub(crate) struct PadBuffer {
+    /// Where the copy starts in the frame last loaded: its length less [`TAIL`] (0 for a shorter frame). Read from
+    /// here rather than kept beside the frame's address, so that the parser needs one register fewer.
+    split: usize,
     bytes: [u8; TAIL_WINDOW + READ],
 }
 
 impl PadBuffer {
     /// An empty buffer.
     pub const EMPTY: PadBuffer = PadBuffer {
+        split: 0,
         bytes: [0; TAIL_WINDOW + READ],
     };
 
@@ -50,23 +54,18 @@ impl PadBuffer {
             self.bytes[..TAIL].fill(0);
             self.bytes[..len].copy_from_slice(frame);
         }
-        Some(Padded {
-            frame,
-            split,
-            tail: &self.bytes,
-        })
+        self.split = split;
+        Some(Padded { frame, tail: self })
     }
 }
 
-/// A frame followed by at least [`PAD`] zero bytes, as the fast path reads it: bytes before `split` from the frame
-/// itself, the rest from the tail buffer.
+/// A frame followed by at least [`PAD`] zero bytes, as the fast path reads it: bytes before the tail buffer's split
+/// from the frame itself, the rest from the tail buffer.
 #[derive(Clone, Copy)]
 pub(crate) struct Padded<'a> {
     frame: &'a [u8],
-    /// Where the tail buffer's copy starts: the frame's length less [`TAIL`] (0 for a shorter frame).
-    split: usize,
-    /// The frame's bytes from `split` on, then zeros.
-    tail: &'a [u8; TAIL_WINDOW + READ],
+    /// The frame's bytes from its split on, then zeros, and the split.
+    tail: &'a PadBuffer,
 }
 
 impl<'a> Padded<'a> {
@@ -84,7 +83,8 @@ impl<'a> Padded<'a> {
     #[inline(always)]
     fn bytes_at<const N: usize>(self, at: usize) -> [u8; N] {
         const { assert!(N <= READ, "a read is at most sixteen bytes") };
-        if at < self.split {
+        let split = self.tail.split;
+        if at < split {
             // SAFETY: `at < split = len - TAIL` and `N <= TAIL`, so the `N` bytes at `at` lie inside the frame.
             unsafe {
                 self.frame
@@ -99,8 +99,8 @@ impl<'a> Padded<'a> {
                 "fast-path read beyond the pad"
             );
             near_the_end();
-            let at = (at - self.split) % TAIL_WINDOW;
-            self.tail[at..at + N]
+            let at = (at - split) % TAIL_WINDOW;
+            self.tail.bytes[at..at + N]
                 .try_into()
                 .expect("the tail buffer has room for 16 bytes at any offset in its window")
         }

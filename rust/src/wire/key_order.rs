@@ -197,7 +197,7 @@ mod tests {
     /// `text` as a padded frame (its copy and buffer live for the rest of the test run).
     fn padded(text: &[u8]) -> Padded<'static> {
         let text = Box::leak(text.to_vec().into_boxed_slice());
-        Box::leak(Box::new(PadBuffer::EMPTY)).load(text).unwrap()
+        Box::leak(Box::new(PadBuffer::EMPTY)).load(text)
     }
 
     #[test]

@@ -116,13 +116,10 @@ pub fn parse_record(source: Source, record: &[u8], out: &mut Parsed) -> Result<(
     result
 }
 
-/// A scanner over `frame`, copied into `pad` for the fast path when it fits.
+/// A scanner over `frame`, its end copied into `pad` for the fast path.
 #[inline(always)]
 fn scanner<'a>(frame: &'a [u8], pad: &'a mut PadBuffer) -> Scanner<'a> {
-    match pad.load(frame) {
-        Some(padded) => Scanner::new_padded(padded),
-        None => Scanner::new(frame),
-    }
+    Scanner::new_padded(pad.load(frame))
 }
 
 fn scan_frame(frame: &[u8], out: &mut Parsed, scratch: &mut Scratch) -> Result<(), Reject> {

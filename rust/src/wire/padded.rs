@@ -19,10 +19,6 @@ const TAIL_WINDOW: usize = 256;
 
 const _: () = assert!(TAIL + PAD <= TAIL_WINDOW && TAIL_WINDOW.is_power_of_two());
 
-/// Largest frame the fast path takes (a full `/ws_ksp` frame is about 3.5 KiB); longer frames are parsed by
-/// the general path alone.
-pub(crate) const PADDED_CAP: usize = 8 * 1024 - PAD;
-
 /// The buffer a frame's last [`TAIL`] bytes are copied into, followed by zeros (kept per thread and reused).
 pub(crate) struct PadBuffer {
     /// Where the copy starts in the frame last loaded: its length less [`TAIL`] (0 for a shorter frame). Read from
@@ -40,13 +36,10 @@ impl PadBuffer {
 
     /// `frame`, readable with [`PAD`] zero bytes after it: its last [`TAIL`] bytes are copied in (a frame
     /// shorter than that is copied whole, and zeros fill the rest). Only those bytes are ever written, so every
-    /// byte after them stays zero. `None` when the frame is longer than [`PADDED_CAP`].
+    /// byte after them stays zero. A frame of any length: nothing is copied in proportion to it.
     #[inline(always)]
-    pub fn load<'a>(&'a mut self, frame: &'a [u8]) -> Option<Padded<'a>> {
+    pub fn load<'a>(&'a mut self, frame: &'a [u8]) -> Padded<'a> {
         let len = frame.len();
-        if len > PADDED_CAP {
-            return None;
-        }
         let split = len.saturating_sub(TAIL);
         if let Ok(end) = <&[u8; TAIL]>::try_from(&frame[split..]) {
             self.bytes[..TAIL].copy_from_slice(end);
@@ -55,7 +48,7 @@ impl PadBuffer {
             self.bytes[..len].copy_from_slice(frame);
         }
         self.split = split;
-        Some(Padded { frame, tail: self })
+        Padded { frame, tail: self }
     }
 }
 
@@ -171,15 +164,15 @@ mod tests {
     fn frames_read_as_themselves_followed_by_zeros() {
         let mut buffer = PadBuffer::EMPTY;
         let long: Vec<u8> = (0..300).map(|i| b'a' + (i % 26) as u8).collect();
-        let p = buffer.load(&long).unwrap();
+        let p = buffer.load(&long);
         assert_eq!(p.frame(), &long[..]);
         reads_match_the_frame_then_zeros(p, &long);
         for len in [0, 1, 7, 15, 16, 17, 40] {
             let frame = &long[long.len() - len..];
-            let p = buffer.load(frame).unwrap();
+            let p = buffer.load(frame);
             reads_match_the_frame_then_zeros(p, frame);
         }
-        let short = buffer.load(b"{\"a\":1}").unwrap();
+        let short = buffer.load(b"{\"a\":1}");
         assert_eq!(
             short.word(7),
             0,
@@ -189,9 +182,9 @@ mod tests {
     }
 
     #[test]
-    fn frames_past_the_cap_take_the_general_path() {
+    fn long_frames_read_in_place_too() {
         let mut buffer = PadBuffer::EMPTY;
-        assert!(buffer.load(&vec![b' '; PADDED_CAP]).is_some());
-        assert!(buffer.load(&vec![b' '; PADDED_CAP + 1]).is_none());
+        let long: Vec<u8> = (0..20_000).map(|i| b'0' + (i % 10) as u8).collect();
+        reads_match_the_frame_then_zeros(buffer.load(&long), &long);
     }
 }

@@ -25,7 +25,8 @@ pub(crate) struct RawStr<'a> {
 pub(crate) struct Scanner<'a> {
     buf: &'a [u8],
     pos: usize,
-    /// The same frame with its zero pad, when it was copied into one (the fast path needs it).
+    /// The same frame as the fast path reads it (with zeros after it). Every frame parsed has it; only tests
+    /// build a scanner without it, to run the general path alone.
     padded: Option<Padded<'a>>,
 }
 
@@ -63,7 +64,8 @@ fn bytes_below_space(word: u64) -> u64 {
 }
 
 impl<'a> Scanner<'a> {
-    /// A scanner at the start of `buf`.
+    /// A scanner at the start of `buf` with no fast path (tests of the general path alone).
+    #[cfg(test)]
     pub fn new(buf: &'a [u8]) -> Self {
         Self {
             buf,

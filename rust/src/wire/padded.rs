@@ -1,6 +1,6 @@
 //! A frame read in place by the fast path: its last bytes are copied into a small per-thread buffer followed by
-//! zeros, so that the fast path reads whole words anywhere near the frame's end, zeros past it, without a bounds
-//! check per read and without copying the frame.
+//! zeros, so that the fast path reads whole words anywhere near the frame's end, zeros past it, with one predicted
+//! branch per read and without copying the frame.
 
 /// Most bytes one read takes.
 const READ: usize = 16;
@@ -13,8 +13,8 @@ const TAIL: usize = READ;
 /// the frame (a 24-byte key prediction, then up to two 16-byte numbers), so every read stays in the pad.
 pub(crate) const PAD: usize = 128;
 
-/// Reads from the tail buffer index it modulo this power of two (a single `and`, which lets the compiler drop the
-/// bounds check); the tail and the pad fit in it, so the modulo never moves a read that stays within the pad.
+/// Reads from the tail buffer index it modulo this power of two, which keeps every read inside the buffer whatever
+/// its offset; the tail and the pad fit in it, so the modulo never moves a read that stays within the pad.
 const TAIL_WINDOW: usize = 256;
 
 const _: () = assert!(TAIL + PAD <= TAIL_WINDOW && TAIL_WINDOW.is_power_of_two());
@@ -24,6 +24,7 @@ pub(crate) struct PadBuffer {
     /// Where the copy starts in the frame last loaded: its length less [`TAIL`] (0 for a shorter frame). Read from
     /// here rather than kept beside the frame's address, so that the parser needs one register fewer.
     split: usize,
+    /// The frame's last [`TAIL`] bytes (all of a shorter frame), then zeros.
     bytes: [u8; TAIL_WINDOW + READ],
 }
 

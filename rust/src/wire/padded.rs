@@ -22,7 +22,8 @@ const _: () = assert!(TAIL + PAD <= TAIL_WINDOW && TAIL_WINDOW.is_power_of_two()
 /// The buffer a frame's last [`TAIL`] bytes are copied into, followed by zeros (kept per thread and reused).
 pub(crate) struct PadBuffer {
     /// Where the copy starts in the frame last loaded: its length less [`TAIL`] (0 for a shorter frame). Read from
-    /// here rather than kept beside the frame's address, so that the parser needs one register fewer.
+    /// here rather than kept beside the frame's address in [`Padded`], which left the parser a register short: the
+    /// frame's address was spilled, and a `/ws_ksp` trade ran 12 more instructions.
     split: usize,
     /// The frame's last [`TAIL`] bytes (all of a shorter frame), then zeros.
     bytes: [u8; TAIL_WINDOW + READ],
@@ -143,7 +144,8 @@ impl<'a> Padded<'a> {
 }
 
 /// Marks the branch that calls it as the rare one (a read near a frame's end), so that the compiler lays the read
-/// from the frame out as the straight path.
+/// from the frame out as the straight path. Without it, a `/ws_ksp` trade ran 66 more instructions, a tick frame
+/// 76 and a quote10 frame 589 (`make instructions`).
 #[cold]
 #[inline(always)]
 fn near_the_end() {}
